@@ -1,0 +1,1 @@
+"""User-facing entry points: the `newsbot` CLI and (later) the Telegram bot."""

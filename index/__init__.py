@@ -1,0 +1,1 @@
+"""Turning raw news articles into a searchable, incrementally updated FAISS index."""

@@ -1,0 +1,36 @@
+"""Typed errors of the index layer; each message names the fix a user can apply."""
+
+from __future__ import annotations
+
+
+class IndexError_(Exception):  # noqa: N801 - avoid shadowing the builtin IndexError
+    """Base of all index errors."""
+
+
+class IndexMissingError(IndexError_):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"No index at {path}. Build it with: newsbot index")
+
+
+class CorruptIndexError(IndexError_):
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(
+            f"The index at {path} is corrupt or unreadable ({detail}). "
+            "Rebuild it with: newsbot index --rebuild"
+        )
+
+
+class IncompatibleIndexError(IndexError_):
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(
+            f"The index at {path} was built differently ({detail}); vectors of two embedders "
+            "cannot be mixed. Rebuild it with: newsbot index --rebuild"
+        )
+
+
+class ModelNotProvisionedError(IndexError_):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"The embedding model is not provisioned at {path}. Run: newsbot provision "
+            "(make run / make test do it for you)"
+        )
