@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-class IndexError_(Exception):  # noqa: N801 - avoid shadowing the builtin IndexError
+class IndexError_(Exception):  # avoids shadowing the builtin IndexError
     """Base of all index errors."""
 
 
