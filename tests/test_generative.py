@@ -1,0 +1,41 @@
+"""The LLM output check: only sentences with existing citations and verbatim quotes survive."""
+
+from index.documents import Chunk, Document
+from rag.generative import build_messages, verified_sentences
+from rag.hits import Hit
+from rag.question import analyse
+
+
+def _hit(doc_id: str, text: str) -> Hit:
+    doc = Document(doc_id=doc_id, title=f"T {doc_id}", text=text, source=f"{doc_id}.txt",
+                   language="ru", date="2020-09-21")  # fmt: skip
+    return Hit(Chunk(f"{doc_id}#0", doc_id, 0, text, 0, len(text)), doc, 1.0, 0.9)
+
+
+HITS = [
+    _hit("a", "Документ подписали руководитель МИК Анатолий Валетов и Чжао Чаншань."),
+    _hit("b", "В кластере участвует более 17 тыс. предприятий."),
+]
+
+
+def test_keeps_cited_sentences_and_drops_the_rest() -> None:
+    reply = (
+        "The agreement was signed by Anatoly Valetov [1]. "
+        "The cluster has «более 17 тыс. предприятий» [2]. "
+        "It was the largest deal of the year [3]. "
+        "Everyone was happy."
+    )
+    kept = verified_sentences(reply, HITS)
+    assert [marks for _, marks in kept] == [[1], [2]]
+
+
+def test_drops_a_sentence_whose_quote_is_not_in_the_cited_passage() -> None:
+    reply = "The cluster has «более 20 тыс. предприятий» [2]. Valetov signed it «Анатолий Валетов» [2]."
+    assert verified_sentences(reply, HITS) == []
+
+
+def test_prompt_numbers_every_passage_and_asks_for_the_question_language() -> None:
+    messages = build_messages(analyse("Кто подписал соглашение?"), HITS)
+    system, human = messages[0][1], messages[1][1]
+    assert "Russian" in system and "[n]" not in system
+    assert "[1] T a" in human and "[2] T b" in human

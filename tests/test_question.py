@@ -1,0 +1,35 @@
+import pytest
+
+from rag.question import QType, analyse, question_type
+
+
+@pytest.mark.parametrize(
+    ("text", "qtype"),
+    [
+        ("Who signed the agreement?", QType.WHO),
+        ("Кто подписал соглашение?", QType.WHO),
+        ("С кем договорилась Москва?", QType.WHO),
+        ("How many companies take part in the cluster?", QType.HOW_MANY),
+        ("Сколько предприятий участвует в кластере?", QType.HOW_MANY),
+        ("Какой процент участников — малые предприятия?", QType.HOW_MANY),
+        ("When was the agreement signed?", QType.WHEN),
+        ("В каком году прошла выставка?", QType.WHEN),
+        ("Где пройдёт финал конкурса?", QType.WHERE),
+        ("Where will the final take place?", QType.WHERE),
+        ("What is the Moscow Innovation Cluster?", QType.WHAT),
+        ("Что такое кластер?", QType.WHAT),
+        ("Tell me about innovation in Moscow", QType.OTHER),
+    ],
+)
+def test_question_type(text: str, qtype: QType) -> None:
+    assert question_type(text) is qtype
+
+
+def test_analyse_language_and_latest() -> None:
+    q = analyse("  Какие   последние соглашения? ")
+    assert q.text == "Какие последние соглашения?"
+    assert q.language == "ru"
+    assert q.wants_latest
+    q = analyse("Who signed the ZGC agreement?")
+    assert q.language == "en"
+    assert not q.wants_latest
