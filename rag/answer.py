@@ -1,0 +1,59 @@
+"""The answer record every front end renders: text with [n] markers plus the cited sources."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk_id: str  # doc_id#n: the citation key
+    doc_id: str
+    title: str
+    date: str | None
+    source: str  # URL or corpus file path
+    quote: str  # verbatim substring of the cited chunk
+    language: str
+
+
+@dataclass
+class Answer:
+    question: str
+    language: str
+    answered: bool
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    closest_topics: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    confidence: float = 0.0
+    mode: str = "extractive"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "language": self.language,
+            "answered": self.answered,
+            "answer": self.answer,
+            "citations": [asdict(c) for c in self.citations],
+            "closest_topics": self.closest_topics,
+            "confidence": round(self.confidence, 4),
+            "mode": self.mode,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+    def to_text(self) -> str:
+        """Plain-text rendering for the terminal: answer, quotes, sources."""
+        lines = [self.answer]
+        if self.citations:
+            quotes = "Цитаты" if self.language == "ru" else "Quotes"
+            sources = "Источники" if self.language == "ru" else "Sources"
+            lines += ["", f"{quotes}:"]
+            lines += [f"[{c.n}] «{c.quote}»" for c in self.citations]
+            lines += ["", f"{sources}:"]
+            unknown = "дата неизвестна" if self.language == "ru" else "date unknown"
+            lines += [
+                f"[{c.n}] {c.title} — {c.date or unknown} — {c.source}" for c in self.citations
+            ]
+        return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""Named entities in answer sentences: natasha for Russian, capitalised runs for English.
+
+natasha's news NER finds nothing in English text, so English sentences use a conservative
+capitalised-word heuristic that skips the sentence-initial word and common function words.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import iuliia
+
+_EN_NAME = re.compile(
+    r"(?<![\w-])(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+the\s+|of\s+|de\s+|van\s+)?"
+    r"(?:[A-Z][\w'’-]*|[A-Z]{2,}))*"
+)
+_EN_STOP = {
+    "The", "A", "An", "This", "That", "These", "Those", "It", "In", "On", "At", "As", "By",
+    "For", "With", "And", "But", "Or", "If", "When", "After", "Before", "During", "According",
+    "He", "She", "They", "We", "I", "You", "His", "Her", "Their", "Our", "Its", "Thank",
+}  # fmt: skip
+_PERSON_TITLES = re.compile(
+    r"\b(Mayor|President|Minister|Governor|Chairman|Chairwoman|Head|Director|Deputy|CEO|Mr|Ms"
+    r"|Mrs|Dr)\.?\s+"
+)
+
+
+@dataclass(frozen=True)
+class Entity:
+    kind: str  # "PER" | "ORG" | "LOC" | "NAME" (English heuristic: person or organisation)
+    text: str  # as written in the sentence
+    normal: str  # nominative form (Russian) or the text itself
+    start: int
+    end: int
+
+
+def latin(name: str) -> str:
+    """Latin rendering of a Cyrillic name (Wikipedia scheme: "Sergey Sobyanin")."""
+    if not re.search(r"[А-Яа-яЁё]", name):
+        return name
+    return str(iuliia.WIKIPEDIA.translate(name))
+
+
+def english_entities(text: str) -> list[Entity]:
+    found: list[Entity] = []
+    for m in _EN_NAME.finditer(text):
+        words = m.group(0)
+        start = m.start()
+        first = words.split()[0]
+        if first in _EN_STOP:
+            rest = words[len(first) :].lstrip()
+            if not rest:
+                continue
+            start = m.end() - len(rest)
+            words = rest
+        titles = list(_PERSON_TITLES.finditer(words))
+        if titles:  # "Moscow Mayor Sergey Sobyanin" -> the person after the last title word
+            cut = titles[-1].end()
+            start += cut
+            words = words[cut:]
+        if len(words) < 2 or (start == 0 and " " not in words):
+            continue
+        found.append(Entity("NAME", words, words, start, start + len(words)))
+    return found
+
+
+class RussianNer:
+    """Lazily loaded natasha pipeline (about 1-3 s); thread-safe for the bot's workers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _models(self) -> dict[str, Any]:
+        from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+
+        emb = NewsEmbedding()
+        return {
+            "segmenter": Segmenter(),
+            "ner": NewsNERTagger(emb),
+            "morph": NewsMorphTagger(emb),
+            "vocab": MorphVocab(),
+        }
+
+    def entities(self, text: str) -> list[Entity]:
+        from natasha import Doc
+
+        with self._lock:
+            models = self._models
+            doc = Doc(text)
+            doc.segment(models["segmenter"])
+            doc.tag_ner(models["ner"])
+            doc.tag_morph(models["morph"])
+            out: list[Entity] = []
+            for span in doc.spans:
+                span.normalize(models["vocab"])
+                out.append(
+                    Entity(span.type, span.text, span.normal or span.text, span.start, span.stop)
+                )
+            return out
+
+
+def find_entities(text: str, language: str, ner: RussianNer) -> list[Entity]:
+    return ner.entities(text) if language == "ru" else english_entities(text)

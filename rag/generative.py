@@ -1,0 +1,115 @@
+"""Optional generative answers through any LangChain chat model, checked against the sources.
+
+The model sees numbered passages and must cite them as [n]. Its output is then verified:
+a sentence survives only if every [n] it carries names a passage it was given and every
+quoted span in it occurs verbatim in a cited passage. Anything else is dropped; if nothing
+survives (or the model fails), the caller falls back to the extractive answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from index.chunking import split_sentences
+from rag.answer import Answer, Citation
+from rag.hits import Hit
+from rag.question import Question
+from rag.settings import RagSettings
+
+log = logging.getLogger(__name__)
+
+_MARK = re.compile(r"\[(\d+)\]")
+_QUOTED = re.compile(r"«([^»]{8,})»|“([^”]{8,})”|\"([^\"]{8,})\"")
+
+SYSTEM_PROMPT = (
+    "You answer questions about news using ONLY the numbered passages given. "
+    "Every sentence you write must end with the number(s) of the passage(s) that support it, "
+    "like [1] or [2][3]. If you quote, quote exactly. If the passages do not answer the "
+    "question, reply exactly: NO_ANSWER. Answer in {language}, in at most three sentences."
+)
+
+
+def build_messages(question: Question, hits: Sequence[Hit]) -> list[tuple[str, str]]:
+    language = "Russian" if question.language == "ru" else "English"
+    passages = "\n\n".join(
+        f"[{i + 1}] {h.document.title} ({h.document.date or 'date unknown'}):\n{h.chunk.text}"
+        for i, h in enumerate(hits)
+    )
+    return [
+        ("system", SYSTEM_PROMPT.format(language=language)),
+        ("human", f"Passages:\n\n{passages}\n\nQuestion: {question.text}"),
+    ]
+
+
+def verified_sentences(text: str, hits: Sequence[Hit]) -> list[tuple[str, list[int]]]:
+    """Sentences of the model's reply whose citations exist and whose quotes are verbatim."""
+    kept: list[tuple[str, list[int]]] = []
+    for start, end in split_sentences(text):
+        sentence = text[start:end].strip()
+        marks = [int(m) for m in _MARK.findall(sentence)]
+        if not marks or any(m < 1 or m > len(hits) for m in marks):
+            continue
+        cited = " ".join(hits[m - 1].chunk.text for m in marks)
+        quotes = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(sentence)]
+        if any(q not in cited for q in quotes):
+            continue
+        kept.append((sentence, marks))
+    return kept
+
+
+def make_chat_model(settings: RagSettings) -> Any:
+    """A LangChain chat model from NEWSBOT_LLM_* (needs the provider's LangChain package)."""
+    from langchain.chat_models import init_chat_model
+
+    kwargs: dict[str, Any] = {"timeout": settings.llm_timeout_s}
+    if settings.llm_base_url:
+        kwargs["base_url"] = settings.llm_base_url
+    if settings.llm_api_key:
+        kwargs["api_key"] = settings.llm_api_key.get_secret_value()
+    return init_chat_model(settings.llm_model, model_provider=settings.llm_provider, **kwargs)
+
+
+def generate(chat_model: Any, question: Question, hits: Sequence[Hit]) -> Answer | None:
+    """A verified generative answer, or None so the caller uses the extractive one."""
+    try:
+        reply = chat_model.invoke(build_messages(question, hits))
+    except Exception:  # any provider failure means: fall back
+        log.warning("LLM call failed; falling back to the extractive answer", exc_info=True)
+        return None
+    text = str(getattr(reply, "content", reply)).strip()
+    if not text or "NO_ANSWER" in text:
+        return None
+    kept = verified_sentences(text, hits)
+    if not kept:
+        return None
+    used = sorted({m for _, marks in kept for m in marks})
+    renumber = {old: new for new, old in enumerate(used, start=1)}
+    sentences = [
+        _MARK.sub(lambda m: f"[{renumber[int(m.group(1))]}]", s) for s, _ in kept
+    ]
+    citations = []
+    for old in used:
+        hit = hits[old - 1]
+        citations.append(
+            Citation(
+                n=renumber[old],
+                chunk_id=hit.chunk.chunk_id,
+                doc_id=hit.document.doc_id,
+                title=hit.document.title,
+                date=hit.document.date,
+                source=hit.document.source,
+                quote=hit.chunk.text,
+                language=hit.document.language,
+            )
+        )
+    return Answer(
+        question=question.text,
+        language=question.language,
+        answered=True,
+        answer=" ".join(sentences),
+        citations=citations,
+        mode="generative",
+    )
