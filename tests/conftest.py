@@ -1,0 +1,30 @@
+"""Shared fixtures: the real embedding model, provisioned once per machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.embedder import SentenceTransformerEmbedder, load_embedder
+from index.provision import provision_e5
+from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The default model from the real model cache (built on first use, then reused).
+
+    The model is pinned to the default so that a developer's `.env` cannot change what tests
+    measure; `model_dir` still follows the settings so that the cache is shared.
+    """
+    settings = IndexSettings(embedding_model=DEFAULT_MODEL)
+    provision_e5(settings.model_dir)
+    loaded = load_embedder(settings)
+    assert isinstance(loaded, SentenceTransformerEmbedder)
+    return loaded
