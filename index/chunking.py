@@ -13,6 +13,7 @@ Chunks never cross a paragraph break ("\\n\\n"), so a citation never glues two p
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from razdel import sentenize
@@ -35,13 +36,24 @@ def _paragraph_spans(text: str) -> list[Span]:
     return spans
 
 
+# Scraped text often loses the space after a full stop ("сотрудничества.По словам"): razdel
+# keeps such pairs together, so they are cut where a word of 2+ lower-case letters ends with
+# sentence punctuation and an upper-case letter follows at once.
+_GLUED = re.compile(r"(?:(?<=[a-zа-яё]{2}[.!?])|(?<=[»\"”][.!?]))(?=[A-ZА-ЯЁ][a-zа-яё])")
+
+
+def _unglue(text: str, start: int, end: int) -> list[Span]:
+    cuts = [start, *(start + m.start() for m in _GLUED.finditer(text[start:end])), end]
+    return [(a, b) for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
+
+
 def split_sentences(text: str) -> list[Span]:
     """(start, end) offsets of the sentences of `text`; none crosses a paragraph break."""
     spans: list[Span] = []
     for p_start, p_end in _paragraph_spans(text):
         for sentence in sentenize(text[p_start:p_end]):
             if sentence.text.strip():
-                spans.append((p_start + sentence.start, p_start + sentence.stop))
+                spans.extend(_unglue(text, p_start + sentence.start, p_start + sentence.stop))
     return spans
 
 

@@ -65,9 +65,12 @@ class SentenceTransformerEmbedder:
         batch_size: int = 32,
     ) -> None:
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(threads)
+        # Its weight-loading progress bar is noise in a CLI and in the bot's logs.
+        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         self._model = SentenceTransformer(model_path or model_name, device="cpu")
         # Renamed in sentence-transformers 6; the old name warns there but is all that 5.x has.
         get_dim = getattr(self._model, "get_embedding_dimension", None)

@@ -87,9 +87,7 @@ def generate(chat_model: Any, question: Question, hits: Sequence[Hit]) -> Answer
         return None
     used = sorted({m for _, marks in kept for m in marks})
     renumber = {old: new for new, old in enumerate(used, start=1)}
-    sentences = [
-        _MARK.sub(lambda m: f"[{renumber[int(m.group(1))]}]", s) for s, _ in kept
-    ]
+    sentences = [_MARK.sub(lambda m: f"[{renumber[int(m.group(1))]}]", s) for s, _ in kept]
     citations = []
     for old in used:
         hit = hits[old - 1]

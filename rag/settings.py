@@ -17,10 +17,9 @@ class RagSettings(BaseSettings):
     # Chunks whose sentences the extractive answerer reads.
     answer_chunks: int = 4
     max_question_chars: int = 2000
-    # Minimum cosine between question and best sentence, per (same | cross)-language pair.
-    # Calibrated by `newsbot eval --calibrate` on public QA data; see README "Refusal threshold".
-    refuse_below_same_language: float = 0.80
-    refuse_below_cross_language: float = 0.78
+    # Minimum similarity of question and best sentence (cross-language offset included) for an
+    # answer. Calibrated by `newsbot eval` on public QA data; see README "Refusal threshold".
+    refuse_below: float = 0.80
 
     llm_provider: str | None = None  # e.g. "openai" (any LangChain chat model provider)
     llm_model: str | None = None

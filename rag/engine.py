@@ -1,0 +1,117 @@
+"""The answering engine: question -> hybrid retrieval -> extractive (or LLM) cited answer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from index.embedder import Embedder, load_embedder
+from index.settings import IndexSettings
+from index.store import IndexSnapshot
+from rag.answer import Answer
+from rag.entities import RussianNer
+from rag.errors import EmptyQuestionError, QuestionTooLongError
+from rag.extractive import ExtractiveAnswerer, refusal
+from rag.generative import generate, make_chat_model
+from rag.hits import Hit
+from rag.question import analyse
+from rag.retriever import HybridRetriever
+from rag.settings import RagSettings
+
+# Chunks of each other language read besides the top ones: e5 prefers passages in the question's
+# language, so an English question could otherwise never see the Russian sentence that answers it.
+PER_OTHER_LANGUAGE = 2
+
+
+def reading_list(hits: Sequence[Hit], n: int, per_other_language: int) -> list[Hit]:
+    """The top `n` hits plus the best few of every language missing from them."""
+    chosen = list(hits[:n])
+    present = {h.document.language for h in chosen}
+    extra: dict[str, int] = {}
+    for hit in hits[n:]:
+        lang = hit.document.language
+        if lang not in present and extra.get(lang, 0) < per_other_language:
+            extra[lang] = extra.get(lang, 0) + 1
+            chosen.append(hit)
+    return chosen
+
+
+@dataclass
+class AnswerEngine:
+    """Holds the loaded model, index snapshot and lexical index; build once, ask many times."""
+
+    settings: RagSettings
+    embedder: Embedder
+    retriever: HybridRetriever
+    answerer: ExtractiveAnswerer
+    chat_model: Any = None  # a LangChain chat model when NEWSBOT_LLM_* is configured
+
+    @classmethod
+    def from_settings(
+        cls,
+        index_settings: IndexSettings,
+        settings: RagSettings,
+        embedder: Embedder | None = None,
+    ) -> AnswerEngine:
+        embedder = embedder or load_embedder(index_settings)
+        snapshot = IndexSnapshot.load(index_settings.index_dir, expected=embedder.identity)
+        return cls(
+            settings=settings,
+            embedder=embedder,
+            retriever=HybridRetriever(snapshot, candidates=settings.candidates),
+            answerer=ExtractiveAnswerer(embedder, RussianNer()),
+            chat_model=make_chat_model(settings)
+            if settings.llm_provider and settings.llm_model
+            else None,
+        )
+
+    def ask(
+        self,
+        text: str,
+        *,
+        k: int | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> Answer:
+        if not text or not text.strip():
+            raise EmptyQuestionError()
+        if len(text) > self.settings.max_question_chars:
+            raise QuestionTooLongError(len(text), self.settings.max_question_chars)
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        question = analyse(text)
+        qvec = self.embedder.embed_queries([question.text])[0]
+        t1 = time.perf_counter()
+        timings["embed"] = (t1 - t0) * 1000
+        hits = self.retriever.search(
+            question,
+            qvec,
+            k=max(k or self.settings.top_k, 4 * self.settings.answer_chunks),
+            since=since,
+            until=until,
+        )
+        reading = reading_list(hits, self.settings.answer_chunks, PER_OTHER_LANGUAGE)
+        t2 = time.perf_counter()
+        timings["retrieve"] = (t2 - t1) * 1000
+        if not hits:
+            answer = refusal(question, hits)
+        else:
+            answer = self.answerer.answer(
+                question,
+                qvec,
+                reading,
+                threshold=self.settings.refuse_below,
+            )
+            # The extractive pass decides whether the corpus answers at all; the LLM only rewords.
+            if answer.answered and self.chat_model is not None:
+                generated = generate(self.chat_model, question, reading)
+                if generated is not None:
+                    answer = generated
+        t3 = time.perf_counter()
+        timings["answer"] = (t3 - t2) * 1000
+        timings["total"] = (t3 - t0) * 1000
+        answer.timings_ms = timings
+        return answer

@@ -1,0 +1,243 @@
+"""`newsbot eval`: retrieval recall, answer hit rate and refusal calibration on public QA data.
+
+Each eval corpus gets its own index under `<data_dir>/eval/`, built by the production pipeline
+(cleaning, chunking, incremental indexing), so a re-run embeds nothing new.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.embedder import Embedder, load_embedder
+from index.settings import REPO_ROOT, IndexSettings
+from rag.settings import RagSettings
+
+DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval" / "converted"
+STANDARD_SETS = [
+    ("xquad", "questions.en-ru.jsonl"),
+    ("xquad", "questions.ru-ru.jsonl"),
+    ("xquad", "questions.en-en.jsonl"),
+    ("tydiqa-goldp", "questions.ru-ru.jsonl"),
+    ("tydiqa-goldp", "questions.en-en.jsonl"),
+]
+KS = (1, 5, 10)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rows.append(json.loads(line))
+    return rows
+
+
+def first_doc_ranks(doc_ids: Iterable[str]) -> list[str]:
+    """Distinct documents in rank order (several chunks of one paragraph count once)."""
+    return list(dict.fromkeys(doc_ids))
+
+
+def recall_at(ranked: Sequence[str], gold: str, k: int) -> float:
+    return 1.0 if gold in ranked[:k] else 0.0
+
+
+def answer_hit(answers: Sequence[str], texts: Sequence[str]) -> bool:
+    hay = " ".join(texts).casefold()
+    return any(a.strip() and a.strip().casefold() in hay for a in answers)
+
+
+def best_threshold(pos: Sequence[float], neg: Sequence[float]) -> tuple[float, float]:
+    """The cut on similarity that maximises balanced accuracy (answer pos, refuse neg)."""
+    if not pos or not neg:
+        return float("nan"), float("nan")
+    p = np.sort(np.asarray(pos))
+    n = np.sort(np.asarray(neg))
+    best = (0.0, 0.0)
+    for t in np.unique(np.concatenate([p, n])):
+        tpr = 1.0 - np.searchsorted(p, t, side="left") / len(p)
+        tnr = np.searchsorted(n, t, side="left") / len(n)
+        bal = (tpr + tnr) / 2
+        if bal > best[1]:
+            best = (float(t), float(bal))
+    return best
+
+
+@dataclass
+class SetReport:
+    name: str
+    questions: int
+    recall: dict[str, dict[int, float]] = field(default_factory=dict)
+    answer_hit_rate: float = 0.0
+    refusal_rate: float = 0.0
+    refusal_when_absent: float = 0.0
+    sims_present: list[float] = field(default_factory=list)
+    sims_absent: list[float] = field(default_factory=list)
+    cross_language: bool = False
+    ms_per_question: float = 0.0
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "set": self.name,
+            "questions": self.questions,
+            **{
+                f"{method} R@{k}": round(v, 3)
+                for method, by_k in self.recall.items()
+                for k, v in by_k.items()
+            },
+            "answer hit": round(self.answer_hit_rate, 3),
+            "refused (gold present)": round(self.refusal_rate, 3),
+            "refused (gold removed)": round(self.refusal_when_absent, 3),
+            "ms/question": round(self.ms_per_question, 1),
+        }
+
+
+def _build_eval_index(
+    corpus: Path, language: str | None, settings: IndexSettings, embedder: Embedder
+) -> IndexSettings:
+    from index.builder import update_index
+    from index.cleaning import clean_document
+    from index.documents import RawDocument
+
+    docs = []
+    for row in read_jsonl(corpus):
+        if language and row.get("lang") != language:
+            continue
+        raw = RawDocument(
+            doc_id=str(row["id"]),
+            text=str(row["text"]),
+            source=f"{corpus.name}:{row['id']}",
+            title=str(row.get("title") or row["id"]),
+        )
+        doc = clean_document(raw)
+        if doc is not None:
+            docs.append(doc)
+    tag = f"{corpus.parent.name}-{corpus.stem}-{language or 'all'}"
+    eval_settings = settings.model_copy(update={"data_dir": settings.data_dir / "eval" / tag})
+    update_index(eval_settings, embedder, docs, progress=False)
+    return eval_settings
+
+
+def evaluate_set(
+    corpus: Path,
+    questions_path: Path,
+    settings: IndexSettings,
+    rag_settings: RagSettings,
+    embedder: Embedder,
+    limit: int | None = None,
+) -> SetReport:
+    from rag.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list
+    from rag.question import analyse
+
+    questions = read_jsonl(questions_path)[:limit]
+    setting = str(questions[0].get("setting", "")) if questions else ""
+    target = setting.split("-")[1] if "-" in setting else None
+    eval_settings = _build_eval_index(corpus, target, settings, embedder)
+    engine = AnswerEngine.from_settings(eval_settings, rag_settings, embedder=embedder)
+    retriever = engine.retriever
+    snap = retriever.snapshot
+    name = f"{corpus.parent.name} {setting or questions_path.stem}"
+    report = SetReport(name=name, questions=len(questions))
+    report.cross_language = bool(target) and setting.split("-")[0] != target
+    methods = ("hybrid", "dense", "bm25")
+    sums = {m: dict.fromkeys(KS, 0.0) for m in methods}
+    hits_ok = refused = refused_absent = 0
+    started = time.perf_counter()
+    for q in questions:
+        gold = str(q["context_id"])
+        question = analyse(str(q["question"]))
+        qvec = embedder.embed_queries([question.text])[0]
+        hybrid = retriever.search(question, qvec, k=max(max(KS), 4 * rag_settings.answer_chunks))
+        ranked = {
+            "hybrid": first_doc_ranks(h.document.doc_id for h in hybrid),
+            "dense": first_doc_ranks(
+                snap.chunks[r].doc_id for r, _ in snap.search(qvec[None, :], 3 * max(KS))[0]
+            ),
+            "bm25": first_doc_ranks(
+                snap.chunks[r].doc_id for r, _ in retriever.lexical.search(question.text, 30)
+            ),
+        }
+        for m in methods:
+            for k in KS:
+                sums[m][k] += recall_at(ranked[m], gold, k)
+        reading = reading_list(hybrid, rag_settings.answer_chunks, PER_OTHER_LANGUAGE)
+        answer = engine.answerer.answer(
+            question,
+            qvec,
+            reading,
+            threshold=rag_settings.refuse_below,
+        )
+        answers = [*q.get("answers", []), *q.get("answers_alt", [])]
+        if answer.answered:
+            texts = [answer.answer, *(c.quote for c in answer.citations)]
+            hits_ok += answer_hit(answers, texts)
+        else:
+            refused += 1
+        # The same question with its paragraph removed: the corpus no longer answers it.
+        absent = [h for h in retriever.search(question, qvec, k=12) if h.document.doc_id != gold]
+        sims = engine.answerer.best_similarity(
+            question, qvec, absent[: rag_settings.answer_chunks]
+        )
+        present = engine.answerer.best_similarity(question, qvec, reading)
+        if present is not None:
+            report.sims_present.append(present)
+        if sims is not None:
+            report.sims_absent.append(sims)
+            refused_absent += sims < rag_settings.refuse_below
+    n = max(1, len(questions))
+    report.recall = {m: {k: v / n for k, v in sums[m].items()} for m in methods}
+    report.answer_hit_rate = hits_ok / n
+    report.refusal_rate = refused / n
+    report.refusal_when_absent = refused_absent / n
+    report.ms_per_question = (time.perf_counter() - started) * 1000 / n
+    return report
+
+
+def print_table(rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    cols = list(rows[0])
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in rows:
+        print("| " + " | ".join(str(r.get(c, "")) for c in cols) + " |")
+
+
+def calibration(reports: Sequence[SetReport]) -> dict[str, tuple[float, float]]:
+    out = {}
+    for cross in (False, True):
+        pos = [s for r in reports if r.cross_language == cross for s in r.sims_present]
+        neg = [s for r in reports if r.cross_language == cross for s in r.sims_absent]
+        out["cross_language" if cross else "same_language"] = best_threshold(pos, neg)
+    return out
+
+
+def run_eval_cli(args: argparse.Namespace, settings: IndexSettings) -> int:
+    rag_settings = RagSettings()
+    embedder = load_embedder(settings)
+    if args.corpus and args.questions:
+        pairs = [(args.corpus, args.questions)]
+    else:
+        pairs = [
+            (DEFAULT_EVAL_DIR / d / "corpus.jsonl", DEFAULT_EVAL_DIR / d / q)
+            for d, q in STANDARD_SETS
+        ]
+        missing = [str(p) for pair in pairs for p in pair if not p.exists()]
+        if missing:
+            print(f"eval data not found: {missing[0]} (pass --corpus and --questions)")
+            return 2
+    reports = [
+        evaluate_set(c, q, settings, rag_settings, embedder, limit=args.limit) for c, q in pairs
+    ]
+    print_table([r.row() for r in reports])
+    print()
+    for kind, (t, bal) in calibration(reports).items():
+        print(f"refusal threshold ({kind}): {t:.4f} (balanced accuracy {bal:.3f})")
+    return 0

@@ -1,0 +1,342 @@
+"""The built-in answerer: picks the sentences that answer, never writes facts of its own.
+
+Every sentence it outputs is either a verbatim quote of a cited chunk or a short span
+(names, a quantity, a date) lifted from such a quote, with its [n] marker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.chunking import split_sentences
+from index.dates import parse_date
+from index.embedder import Embedder, Vectors
+from rag.answer import Answer, Citation
+from rag.entities import Entity, RussianNer, find_entities, latin
+from rag.hits import Hit
+from rag.quantities import Quantity, find_quantities, render_english
+from rag.question import QType, Question
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: Hit
+    start: int  # offsets inside hit.chunk.text
+    end: int
+    similarity: float  # cosine between question and sentence, language offset added
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.hit.chunk.text[self.start : self.end]
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Position in the document, so overlapping chunks do not repeat a sentence."""
+        return self.hit.document.doc_id, self.hit.chunk.start + self.start
+
+
+_DATE_IN_TEXT = re.compile(
+    r"\b\d{1,2}[./]\d{1,2}[./]\d{4}\b|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b\d{1,2}\s+(?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября"
+    r"|ноября|декабря)(?:\s+\d{4})?"
+    r"|\b(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)\s+\d{1,2},?\s+\d{4}|\b\d{1,2}\s+(?:January|February|March|April|May|June"
+    r"|July|August|September|October|November|December)\s+\d{4}"
+    r"|\b(?:в|с|до|к|in|since|by|until)\s+(?:19|20)\d\d(?:[-–](?:19|20)?\d\d)?\s*(?:год\w*|г\.)?",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+
+# Small, fixed preferences; the refusal threshold is the calibrated part (RagSettings).
+TYPE_BONUS = 0.02
+# e5 scores an English question vs a Russian sentence 0.068 lower than vs its English twin
+# (mean over 300 XQuAD pairs, bench/language_offset.py); added back so languages compete fairly.
+CROSS_LANGUAGE_OFFSET = 0.068
+TYPE_MARGIN = 0.05
+FOCUS_BONUS = 0.03
+CHUNK_WEIGHT = 0.3
+
+
+def _stems(text: str) -> set[str]:
+    return {w.lower()[:5] for w in _WORD.findall(text)}
+
+
+def _focus_bonus(question: Question, sentence: str) -> float:
+    """A quantity counting what the question counts ("сколько предприятий" -> "предприятий")."""
+    if question.qtype is not QType.HOW_MANY:
+        return 0.0
+    asked = _stems(question.text)
+    nouns = [q.noun for q in find_quantities(sentence) if q.noun]
+    return FOCUS_BONUS if any(n.lower()[:5] in asked for n in nouns) else 0.0
+
+
+def satisfies(qtype: QType, sentence: str, entities: Sequence[Entity]) -> bool:
+    """Whether the sentence holds the kind of fact the question asks for."""
+    if qtype is QType.HOW_MANY:
+        return bool(find_quantities(sentence))
+    if qtype is QType.WHEN:
+        return bool(_DATE_IN_TEXT.search(sentence))
+    if qtype is QType.WHO:
+        return any(e.kind in ("PER", "ORG", "NAME") for e in entities)
+    if qtype is QType.WHERE:
+        return any(e.kind in ("LOC", "NAME") for e in entities)
+    return True
+
+
+class ExtractiveAnswerer:
+    def __init__(self, embedder: Embedder, ner: RussianNer) -> None:
+        self._embedder = embedder
+        self._ner = ner
+
+    def candidates(
+        self, question: Question, question_vector: Vectors, hits: Sequence[Hit]
+    ) -> list[Candidate]:
+        spans: list[tuple[Hit, int, int]] = []
+        seen: set[tuple[str, int]] = set()
+        for hit in hits:
+            for start, end in split_sentences(hit.chunk.text):
+                key = (hit.document.doc_id, hit.chunk.start + start)
+                if key in seen or end - start < 12:
+                    continue
+                seen.add(key)
+                spans.append((hit, start, end))
+        if not spans:
+            return []
+        vectors = self._embedder.embed_passages([h.chunk.text[s:e] for h, s, e in spans])
+        sims = vectors @ question_vector.reshape(-1)
+        out = []
+        for (h, s, e), raw in zip(spans, sims, strict=True):
+            offset = 0.0 if h.document.language == question.language else CROSS_LANGUAGE_OFFSET
+            sim = float(raw) + offset
+            chunk_sim = h.dense + offset
+            out.append(
+                Candidate(
+                    hit=h,
+                    start=s,
+                    end=e,
+                    similarity=sim,
+                    score=(1 - CHUNK_WEIGHT) * sim + CHUNK_WEIGHT * chunk_sim,
+                )
+            )
+        return out
+
+    def answer(
+        self,
+        question: Question,
+        question_vector: Vectors,
+        hits: Sequence[Hit],
+        threshold: float,
+    ) -> Answer:
+        ranked, entities = self.rank(question, question_vector, hits)
+        if not ranked:
+            return refusal(question, hits)
+        best = self.choose(question, ranked, entities)
+        limit = threshold
+        if best.similarity < limit:
+            return refusal(question, hits, confidence=best.similarity)
+        if question.qtype is QType.HOW_MANY and not find_quantities(best.text):
+            # A passage on the topic that gives no number does not answer "how many".
+            return refusal(question, hits, confidence=best.similarity)
+        chosen = [best]
+        # A second source that says the same kind of thing adds weight (and a second citation).
+        for cand in ranked[1:]:
+            if cand.hit.document.doc_id == best.hit.document.doc_id:
+                continue
+            if cand.similarity >= max(limit, best.similarity - 0.03) and satisfies(
+                question.qtype, cand.text, entities[cand.key]
+            ):
+                chosen.append(cand)
+                break
+        citations = [_citation(i + 1, c) for i, c in enumerate(chosen)]
+        direct = direct_answer(question, best, entities[best.key])
+        text = compose(question, best, direct, chosen, hits)
+        return Answer(
+            question=question.text,
+            language=question.language,
+            answered=True,
+            answer=text,
+            citations=citations,
+            confidence=best.similarity,
+        )
+
+    def rank(
+        self, question: Question, question_vector: Vectors, hits: Sequence[Hit]
+    ) -> tuple[list[Candidate], dict[tuple[str, int], list[Entity]]]:
+        """Sentences best first: similarity, their chunk's score, and the question type."""
+        cands = self.candidates(question, question_vector, hits)
+        needs_entities = question.qtype in (QType.WHO, QType.WHERE)
+        entities = {c.key: self._entities(c) if needs_entities else [] for c in cands}
+        ranked = sorted(
+            cands,
+            key=lambda c: (
+                c.score
+                + (TYPE_BONUS if satisfies(question.qtype, c.text, entities[c.key]) else 0.0)
+            ),
+            reverse=True,
+        )
+        return ranked, entities
+
+    def choose(
+        self,
+        question: Question,
+        ranked: Sequence[Candidate],
+        entities: dict[tuple[str, int], list[Entity]],
+    ) -> Candidate:
+        """The sentence to answer from.
+
+        For typed questions (how many, when, who, where) a sentence holding that kind of fact
+        wins over a slightly more similar one that does not: a definition of the cluster is
+        close to "how many firms are in the cluster?" yet cannot answer it.
+        """
+        top = ranked[0]
+        if question.qtype in (QType.WHAT, QType.OTHER):
+            return top
+        typed = [
+            c
+            for c in ranked
+            if c.similarity >= top.similarity - TYPE_MARGIN
+            and satisfies(question.qtype, c.text, entities[c.key])
+        ]
+        if not typed:
+            return top
+        return max(typed, key=lambda c: c.similarity + _focus_bonus(question, c.text))
+
+    def best_similarity(
+        self, question: Question, question_vector: Vectors, hits: Sequence[Hit]
+    ) -> float | None:
+        """The similarity the refusal decision is made on (used to calibrate it)."""
+        ranked, entities = self.rank(question, question_vector, hits)
+        return self.choose(question, ranked, entities).similarity if ranked else None
+
+    def _entities(self, cand: Candidate) -> list[Entity]:
+        return find_entities(cand.text, cand.hit.document.language, self._ner)
+
+
+def _citation(n: int, cand: Candidate) -> Citation:
+    doc = cand.hit.document
+    return Citation(
+        n=n,
+        chunk_id=cand.hit.chunk.chunk_id,
+        doc_id=doc.doc_id,
+        title=doc.title,
+        date=doc.date,
+        source=doc.source,
+        quote=cand.text,
+        language=doc.language,
+    )
+
+
+def _name(entity: Entity, question: Question, source_language: str) -> str:
+    if question.language == "en" and source_language == "ru":
+        rendered = latin(entity.normal)
+        return rendered if rendered == entity.normal else f"{rendered} ({entity.normal})"
+    return entity.normal
+
+
+def _join(items: Sequence[str], language: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    conj = " и " if language == "ru" else " and "
+    return ", ".join(items[:-1]) + conj + items[-1]
+
+
+def _pick_quantity(question: Question, quantities: Sequence[Quantity]) -> Quantity:
+    """The quantity whose noun the question names ("сколько предприятий"), else the first."""
+    asked = _stems(question.text)
+    for q in quantities:
+        if q.noun and q.noun.lower()[:5] in asked:
+            return q
+    return quantities[0]
+
+
+def direct_answer(question: Question, best: Candidate, entities: Sequence[Entity]) -> str | None:
+    """A short span of the best sentence that answers the question's type, if there is one."""
+    src_lang = best.hit.document.language
+    sentence = best.text
+    if question.qtype in (QType.WHO, QType.WHERE):
+        kinds = ("PER", "NAME", "ORG") if question.qtype is QType.WHO else ("LOC", "NAME")
+        asked = _stems(question.text)
+        for kind in kinds:
+            names = [
+                e
+                for e in entities
+                if e.kind == kind and not (_stems(e.normal) and _stems(e.normal) <= asked)
+            ]
+            unique = list(dict.fromkeys(_name(e, question, src_lang) for e in names))
+            if unique:
+                return _join(unique, question.language)
+        return None
+    if question.qtype is QType.HOW_MANY:
+        quantities = find_quantities(sentence)
+        if not quantities:
+            return None
+        q = _pick_quantity(question, quantities)
+        if question.language == "en" and src_lang == "ru":
+            return f"{render_english(q)} ({q.text})"
+        return q.text
+    if question.qtype is QType.WHEN:
+        m = _DATE_IN_TEXT.search(sentence)
+        if m:
+            return m.group(0)
+        return None
+    return None
+
+
+def compose(
+    question: Question,
+    best: Candidate,
+    direct: str | None,
+    chosen: Sequence[Candidate],
+    hits: Sequence[Hit],
+) -> str:
+    ru = question.language == "ru"
+    same_language = best.hit.document.language == question.language
+    markers = "".join(f"[{i + 1}]" for i in range(len(chosen)))
+    if direct:
+        first = f"{direct} {markers}."
+    elif same_language:
+        first = f"{best.text.rstrip()} {markers}"
+    elif ru:
+        first = f"Ближайший ответ в источнике (на английском) {markers}: «{best.text.strip()}»"
+    else:
+        first = f"The closest answer in the sources (in Russian) {markers}: «{best.text.strip()}»"
+    lines = [first]
+    if question.qtype is QType.WHEN and not direct and best.hit.document.date:
+        published = parse_date(best.hit.document.date)
+        if published:
+            when = published.strftime("%d.%m.%Y")
+            lines.append(
+                f"Дата публикации источника: {when} [1]."
+                if ru
+                else f"The source was published on {when} [1]."
+            )
+    return " ".join(lines)
+
+
+def refusal(question: Question, hits: Sequence[Hit], confidence: float = 0.0) -> Answer:
+    topics: list[str] = []
+    for hit in hits:
+        title = hit.document.title
+        if title not in topics:
+            topics.append(title)
+        if len(topics) == 3:
+            break
+    if question.language == "ru":
+        text = "В корпусе новостей нет ответа на этот вопрос."
+        if topics:
+            text += " Ближайшие темы: " + "; ".join(f"«{t}»" for t in topics) + "."
+    else:
+        text = "The news corpus does not answer this question."
+        if topics:
+            text += " Closest topics: " + "; ".join(f"“{t}”" for t in topics) + "."
+    return Answer(
+        question=question.text,
+        language=question.language,
+        answered=False,
+        answer=text,
+        closest_topics=topics,
+        confidence=confidence,
+    )

@@ -1,0 +1,47 @@
+"""The hybrid retriever as a LangChain `BaseRetriever`, for reuse in LangChain apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from rag.engine import AnswerEngine
+from rag.question import analyse
+
+
+class NewsRetriever(BaseRetriever):
+    """Returns chunks with their citation metadata (chunk_id, title, date, source)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    engine: AnswerEngine
+    k: int = 5
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[LCDocument]:
+        if not query.strip():
+            return []
+        question = analyse(query)
+        qvec = self.engine.embedder.embed_queries([question.text])[0]
+        hits = self.engine.retriever.search(question, qvec, k=int(kwargs.get("k", self.k)))
+        return [
+            LCDocument(
+                page_content=h.chunk.text,
+                id=h.chunk.chunk_id,
+                metadata={
+                    "chunk_id": h.chunk.chunk_id,
+                    "doc_id": h.document.doc_id,
+                    "title": h.document.title,
+                    "date": h.document.date,
+                    "source": h.document.source,
+                    "language": h.document.language,
+                    "score": h.score,
+                },
+            )
+            for h in hits
+        ]

@@ -1,0 +1,138 @@
+"""Numbers with qualifiers and scale words ("более 17 тыс.", "more than 10,000", "над 90%").
+
+Shared by the answerer ("how many" questions) and, later, fact-checking, which compares values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_QUALIFIERS_RU = {
+    "более": "more than",
+    "больше": "more than",
+    "свыше": "over",
+    "над": "over",
+    "менее": "less than",
+    "меньше": "less than",
+    "около": "about",
+    "примерно": "about",
+    "порядка": "about",
+    "почти": "almost",
+    "до": "up to",
+    "не менее": "at least",
+    "не более": "at most",
+    "уже": "already",
+}
+_QUALIFIERS_EN = [
+    "more than",
+    "over",
+    "less than",
+    "fewer than",
+    "about",
+    "around",
+    "approximately",
+    "almost",
+    "nearly",
+    "up to",
+    "at least",
+    "at most",
+]
+_SCALES: list[tuple[re.Pattern[str], float, str]] = [
+    (re.compile(r"тыс\.?|тысяч\w*|thousands?|k\b", re.IGNORECASE), 1e3, "thousand"),
+    (re.compile(r"млн\.?|миллион\w*|millions?|mln\b", re.IGNORECASE), 1e6, "million"),
+    (re.compile(r"млрд\.?|миллиард\w*|billions?|bn\b", re.IGNORECASE), 1e9, "billion"),
+    (re.compile(r"трлн\.?|триллион\w*|trillions?", re.IGNORECASE), 1e12, "trillion"),
+    (re.compile(r"%|процент\w*|percent|per\s+cent", re.IGNORECASE), 1.0, "%"),
+]
+_QUAL_ALT = "|".join(
+    sorted([re.escape(q) for q in [*_QUALIFIERS_RU, *_QUALIFIERS_EN]], key=len, reverse=True)
+)
+_SCALE_ALT = (
+    r"тыс\.?|тысяч\w*|млн\.?|миллион\w*|млрд\.?|миллиард\w*|трлн\.?|триллион\w*"
+    r"|thousands?|millions?|billions?|trillions?|%|процент\w*|percent|per\s+cent"
+)
+_NUMBER = (
+    r"\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
+)
+QUANTITY_RE = re.compile(
+    rf"(?:(?P<qual>{_QUAL_ALT})\s+)?(?P<num>{_NUMBER})(?:\s*(?P<scale>{_SCALE_ALT}))?"
+    r"(?:\s+(?P<noun>[^\W\d_][\w-]*))?",
+    re.IGNORECASE,
+)
+_YEAR_WORD = re.compile(r"^(год\w*|г\.?|years?)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    start: int
+    end: int
+    text: str
+    value: float
+    qualifier: str | None  # normalised to English
+    scale: str | None  # "thousand" | "million" | "billion" | "trillion" | "%"
+    number: str  # the digits as written
+    noun: str | None
+
+
+def _parse_number(raw: str) -> float:
+    compact = re.sub(r"[\s\u00a0\u202f]", "", raw)
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", compact):
+        compact = compact.replace(",", "")
+    return float(compact.replace(",", "."))
+
+
+def _scale_of(raw: str | None) -> tuple[float, str | None]:
+    if not raw:
+        return 1.0, None
+    for pattern, factor, name in _SCALES:
+        if pattern.fullmatch(raw.strip()):
+            return factor, name
+    return 1.0, None
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every number in `text` with its qualifier, scale word and the noun that follows it."""
+    found: list[Quantity] = []
+    for m in QUANTITY_RE.finditer(text):
+        number = m.group("num")
+        # A bare four-digit year is a date, not a quantity.
+        noun = m.group("noun")
+        is_year = re.fullmatch(r"(1[89]|20)\d\d", number) and not m.group("scale")
+        if is_year and (noun is None or _YEAR_WORD.match(noun) or not m.group("qual")):
+            continue
+        factor, scale = _scale_of(m.group("scale"))
+        qual_raw = m.group("qual")
+        qualifier = None
+        if qual_raw:
+            q = qual_raw.lower()
+            qualifier = _QUALIFIERS_RU.get(q, q)
+        value = _parse_number(number) * (factor if scale != "%" else 1.0)
+        found.append(
+            Quantity(
+                start=m.start(),
+                end=m.end(),
+                text=m.group(0),
+                value=value,
+                qualifier=qualifier,
+                scale=scale,
+                number=number,
+                noun=noun,
+            )
+        )
+    return found
+
+
+def render_english(q: Quantity) -> str:
+    """ "более 17 тыс." -> "more than 17 thousand"; the noun is left to the quote."""
+    number = re.sub(r"[\s\u00a0\u202f]", ",", q.number)
+    if re.fullmatch(r"\d+,\d{1,2}", number):  # Russian decimal comma
+        number = number.replace(",", ".")
+    parts = [q.qualifier] if q.qualifier and q.qualifier != "already" else []
+    if q.scale == "%":
+        parts.append(number + "%")
+    else:
+        parts.append(number)
+        if q.scale:
+            parts.append(q.scale)
+    return " ".join(parts)

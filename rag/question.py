@@ -1,0 +1,93 @@
+"""What a question asks for: its type decides which sentence and which span answer it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from index.language import detect_language
+
+
+class QType(StrEnum):
+    WHO = "who"
+    HOW_MANY = "how_many"
+    WHEN = "when"
+    WHERE = "where"
+    WHAT = "what"
+    OTHER = "other"
+
+
+_I = re.IGNORECASE
+# Order matters: "how many" before "what", "in what year" before "where".
+_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
+    (
+        QType.HOW_MANY,
+        re.compile(
+            r"\b(how\s+(many|much)|what\s+(number|share|percentage|proportion|amount)"
+            r"|what\s+(is|was|are)\s+the\s+(population|size|cost|price|budget|value|turnover"
+            r"|revenue|volume)"
+            r"|сколько|какое\s+количество|какое\s+число|какой\s+процент|какая\s+доля"
+            r"|какова\s+(численность|стоимость|цена|доля|сумма)|каково\s+(население|число)"
+            r"|какой\s+(бюджет|объ[её]м|оборот))",
+            _I,
+        ),
+    ),
+    (
+        QType.WHEN,
+        re.compile(
+            r"\b(when|what\s+(year|date|day|month)|which\s+(year|date|day|month)|since\s+when"
+            r"|когда|в\s+каком\s+году|какого\s+числа|в\s+какой\s+день|с\s+какого)",
+            _I,
+        ),
+    ),
+    (
+        QType.WHO,
+        re.compile(
+            r"\b(who|whom|whose|which\s+(company|companies|organi[sz]ations?|person|people"
+            r"|official|country|countries|partner)"
+            r"|кто|кого|кому|кем|ч[её]й|чья|чьё|чьи|какая\s+(компания|организация)"
+            r"|какие\s+(компании|организации|страны)|с\s+кем)",
+            _I,
+        ),
+    ),
+    (
+        QType.WHERE,
+        re.compile(
+            r"\b(where|in\s+which\s+(city|country|place)|где|куда|откуда|в\s+каком\s+(городе|месте)"
+            r"|в\s+какой\s+стране)",
+            _I,
+        ),
+    ),
+    (QType.WHAT, re.compile(r"\b(what|which|что|какой|какая|какое|какие|зачем|почему|why)", _I)),
+]
+
+_LATEST = re.compile(
+    r"\b(latest|newest|most\s+recent|recent(ly)?|last|последн\w*|свеж\w*|новейш\w*|недавн\w*)", _I
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    language: str
+    qtype: QType
+    wants_latest: bool
+
+
+def question_type(text: str) -> QType:
+    for qtype, pattern in _PATTERNS:
+        if pattern.search(text):
+            return qtype
+    return QType.OTHER
+
+
+def analyse(text: str) -> Question:
+    """Normalise whitespace and classify; the caller has already rejected empty input."""
+    clean = " ".join(text.split())
+    return Question(
+        text=clean,
+        language=detect_language(clean),
+        qtype=question_type(clean),
+        wants_latest=bool(_LATEST.search(clean)),
+    )

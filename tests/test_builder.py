@@ -1,0 +1,299 @@
+"""Incremental indexing with the real embedder: only new or changed chunks are embedded."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from index.builder import UpdateReport, plan_update, update_index, with_content_hash
+from index.chunking import chunk_document
+from index.documents import Document
+from index.embedder import EmbedderIdentity, Vectors
+from index.errors import CorruptIndexError, IncompatibleIndexError
+from index.settings import IndexSettings
+from index.store import IndexSnapshot
+
+pytestmark = pytest.mark.slow
+
+PREFIX = "corpus/"
+
+DOCS = [
+    Document(
+        doc_id="ru-bank",
+        title="ЦБ сохранил ставку",
+        text=(
+            "Банк России сохранил ключевую ставку на уровне 16 процентов. "
+            "Регулятор сослался на устойчиво высокую инфляцию. "
+            "Следующее заседание совета директоров пройдёт в июле."
+        ),
+        source=PREFIX + "ru-bank.txt",
+        language="ru",
+        date="2024-06-07",
+    ),
+    Document(
+        doc_id="ru-metro",
+        title="Новая станция метро",
+        text=(
+            "В Москве открылась новая станция метро на Большой кольцевой линии. "
+            "Пассажиропоток оценивается в сорок тысяч человек в сутки."
+        ),
+        source=PREFIX + "ru-metro.txt",
+        language="ru",
+    ),
+    Document(
+        doc_id="en-budget",
+        title="Council approves budget",
+        text=(
+            "The city council approved the new budget on Tuesday. "
+            "Spending on public transport rises by twelve percent. "
+            "Opposition members voted against the plan."
+        ),
+        source=PREFIX + "en-budget.txt",
+        language="en",
+        date="2024-03-12",
+    ),
+    Document(
+        doc_id="en-storm",
+        title="Storm warning",
+        text=(
+            "Forecasters issued a storm warning for the coast. "
+            "Heavy rain and strong winds are expected over the weekend."
+        ),
+        source=PREFIX + "en-storm.txt",
+        language="en",
+    ),
+]
+
+URL_DOC = Document(
+    doc_id="url-football",
+    title="Cup final",
+    text="The home team won the cup final two to one. Fans celebrated in the streets.",
+    source="https://news.example.com/cup-final",
+    language="en",
+)
+
+
+def make_settings(data_dir: Path) -> IndexSettings:
+    # Small chunks, so that each document has a few and counts are meaningful.
+    return IndexSettings(
+        data_dir=data_dir,
+        chunk_max_chars=90,
+        chunk_overlap_sentences=0,
+        embedding_batch_size=4,
+        embedding_threads=1,
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> IndexSettings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Path:
+    """An index of DOCS, built once per module: the cores are shared, embedding is slow."""
+    settings = make_settings(tmp_path_factory.mktemp("built"))
+    update_index(settings, embedder, DOCS, progress=False)
+    return settings.index_dir
+
+
+@pytest.fixture
+def built(settings: IndexSettings, built_once: Path) -> IndexSettings:
+    """`settings` whose index already holds DOCS (a private copy)."""
+    shutil.copytree(built_once, settings.index_dir)
+    return settings
+
+
+def n_chunks(settings: IndexSettings, *docs: Document) -> int:
+    return sum(
+        len(chunk_document(d, settings.chunk_max_chars, settings.chunk_overlap_sentences))
+        for d in docs
+    )
+
+
+def run(
+    settings: IndexSettings, embedder: Any, docs: list[Document], **kwargs: Any
+) -> tuple[UpdateReport, int]:
+    """The report and how many texts the embedder encoded during the update."""
+    before = embedder.texts_encoded
+    report = update_index(settings, embedder, docs, progress=False, **kwargs)
+    return report, embedder.texts_encoded - before
+
+
+def vectors_by_chunk(snap: IndexSnapshot) -> dict[str, Vectors]:
+    return {c.chunk_id: np.array(snap.vectors[i]) for i, c in enumerate(snap.chunks)}
+
+
+def test_first_build_then_nothing_to_do(settings: IndexSettings, embedder: Any) -> None:
+    total = n_chunks(settings, *DOCS)
+    assert total > len(DOCS)  # several chunks per document
+
+    report, encoded = run(settings, embedder, DOCS, prune_prefix=PREFIX)
+    assert (report.added, report.changed, report.removed, report.unchanged) == (4, 0, 0, 0)
+    assert report.chunks_embedded == encoded == total == report.total_chunks
+    assert report.total_documents == 4 and report.generation is not None
+
+    snap = IndexSnapshot.load(settings.index_dir, expected=embedder.identity)
+    assert set(snap.documents) == {d.doc_id for d in DOCS}
+    assert all(d.content_hash for d in snap.documents.values())
+    query = embedder.embed_queries(["Какую ставку сохранил Центробанк?"])
+    (hits,) = snap.search(query, k=3)
+    assert snap.chunks[hits[0][0]].doc_id == "ru-bank"
+    query = embedder.embed_queries(["What weather is expected at the weekend?"])
+    (hits,) = snap.search(query, k=3)
+    assert snap.chunks[hits[0][0]].doc_id == "en-storm"
+
+    current = (settings.index_dir / "CURRENT").read_text()
+    again, encoded = run(settings, embedder, DOCS, prune_prefix=PREFIX)
+    assert encoded == 0 and again.chunks_embedded == 0
+    assert again.generation is None
+    assert (again.added, again.changed, again.removed, again.unchanged) == (0, 0, 0, 4)
+    assert (again.total_documents, again.total_chunks) == (4, total)
+    assert (settings.index_dir / "CURRENT").read_text() == current
+    assert IndexSnapshot.load(settings.index_dir).path == snap.path
+
+
+def test_editing_one_document_re_embeds_only_its_chunks(
+    built: IndexSettings, embedder: Any
+) -> None:
+    settings = built
+    before = vectors_by_chunk(IndexSnapshot.load(settings.index_dir))
+
+    edited = replace(
+        DOCS[2],
+        text=DOCS[2].text.replace("twelve percent", "fifteen percent")
+        + " The mayor called it a fair compromise.",
+    )
+    docs = [DOCS[0], DOCS[1], edited, DOCS[3]]
+    report, encoded = run(settings, embedder, docs, prune_prefix=PREFIX)
+    assert (report.added, report.changed, report.removed, report.unchanged) == (0, 1, 0, 3)
+    assert encoded == report.chunks_embedded == n_chunks(settings, edited)
+
+    snap = IndexSnapshot.load(settings.index_dir)
+    assert snap.documents["en-budget"].text == edited.text
+    after = vectors_by_chunk(snap)
+    for chunk_id, vec in after.items():
+        if not chunk_id.startswith("en-budget#"):
+            np.testing.assert_array_equal(vec, before[chunk_id])
+    assert snap.search(embedder.embed_passages([snap.chunks[-1].text]), k=1)[0][0][0] == (
+        len(snap) - 1
+    )
+
+
+def test_metadata_only_change_keeps_vectors(built: IndexSettings, embedder: Any) -> None:
+    settings = built
+    retitled = replace(DOCS[0], title="Ставка осталась прежней")
+    report, encoded = run(settings, embedder, [retitled, *DOCS[1:]])
+    assert (report.changed, report.unchanged, encoded) == (1, 3, 0)
+    assert report.generation is not None
+    assert IndexSnapshot.load(settings.index_dir).documents["ru-bank"].title == retitled.title
+
+
+def test_deleted_file_under_prefix_is_pruned(built: IndexSettings, embedder: Any) -> None:
+    settings = built
+    report, encoded = run(settings, embedder, DOCS[:3], prune_prefix=PREFIX)
+    assert (report.added, report.changed, report.removed, report.unchanged) == (0, 0, 1, 3)
+    assert encoded == 0
+    snap = IndexSnapshot.load(settings.index_dir)
+    assert "en-storm" not in snap.documents
+    assert not [c for c in snap.chunks if c.doc_id == "en-storm"]
+    assert len(snap) == n_chunks(settings, *DOCS[:3]) == report.total_chunks
+
+
+def test_adding_a_url_prunes_nothing(built: IndexSettings, embedder: Any) -> None:
+    settings = built
+    report, encoded = run(settings, embedder, [URL_DOC])
+    assert (report.added, report.removed) == (1, 0)
+    assert encoded == n_chunks(settings, URL_DOC)
+    # A prefix that matches none of the corpus files prunes none of them either.
+    report, encoded = run(settings, embedder, [URL_DOC], prune_prefix="https://news.example.com/")
+    assert (report.removed, report.unchanged, encoded, report.generation) == (0, 1, 0, None)
+    snap = IndexSnapshot.load(settings.index_dir)
+    assert set(snap.documents) == {d.doc_id for d in [*DOCS, URL_DOC]}
+    # The folder run then keeps the URL document, which is outside the folder.
+    report, _ = run(settings, embedder, DOCS, prune_prefix=PREFIX)
+    assert report.removed == 0 and report.total_documents == 5
+
+
+def test_rebuild_re_embeds_everything(built: IndexSettings, embedder: Any) -> None:
+    settings = built
+    report, encoded = run(settings, embedder, DOCS, rebuild=True)
+    assert encoded == report.chunks_embedded == n_chunks(settings, *DOCS)
+    assert report.added == 4 and report.generation is not None
+
+
+def test_new_chunking_settings_re_chunk_everything(settings: IndexSettings, embedder: Any) -> None:
+    run(settings, embedder, DOCS[:2])
+    wider = settings.model_copy(update={"chunk_max_chars": 400})
+    report, encoded = run(wider, embedder, DOCS[:2])
+    assert encoded == report.chunks_embedded == n_chunks(wider, *DOCS[:2]) == 2
+    assert IndexSnapshot.load(settings.index_dir).manifest.chunk_max_chars == 400
+
+
+class RenamedEmbedder:
+    """The real model under another identity, as if the configured model had changed."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.identity = EmbedderIdentity(
+            model="other/model", backend=inner.identity.backend, dim=inner.identity.dim
+        )
+
+    @property
+    def texts_encoded(self) -> int:
+        return int(self.inner.texts_encoded)
+
+    def embed_passages(self, texts: Any) -> Vectors:
+        return self.inner.embed_passages(texts)  # type: ignore[no-any-return]
+
+    def embed_queries(self, texts: Any) -> Vectors:
+        return self.inner.embed_queries(texts)  # type: ignore[no-any-return]
+
+
+def test_other_embedder_needs_rebuild(settings: IndexSettings, embedder: Any) -> None:
+    run(settings, embedder, DOCS[:2])
+    other = RenamedEmbedder(embedder)
+    with pytest.raises(IncompatibleIndexError, match="newsbot index --rebuild"):
+        run(settings, other, DOCS[:2])
+    _, encoded = run(settings, other, DOCS[:2], rebuild=True)
+    assert encoded == n_chunks(settings, *DOCS[:2])
+    assert IndexSnapshot.load(settings.index_dir).identity == other.identity
+
+
+def test_corrupt_index_needs_rebuild(settings: IndexSettings, embedder: Any) -> None:
+    report, _ = run(settings, embedder, DOCS[:2])
+    assert report.generation is not None
+    (report.generation / "vectors.npy").write_bytes(b"garbage")
+    with pytest.raises(CorruptIndexError, match="newsbot index --rebuild"):
+        run(settings, embedder, DOCS[:2])
+    report, _ = run(settings, embedder, DOCS[:2], rebuild=True)
+    assert len(IndexSnapshot.load(settings.index_dir).documents) == 2
+
+
+def test_duplicate_ids_last_wins(
+    settings: IndexSettings, embedder: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = replace(DOCS[3], text="An early draft. It was replaced.")
+    with caplog.at_level(logging.WARNING, logger="index.builder"):
+        report, _ = run(settings, embedder, [first, *DOCS])
+    assert "en-storm" in caplog.text
+    assert report.added == 4
+    assert IndexSnapshot.load(settings.index_dir).documents["en-storm"].text == DOCS[3].text
+
+
+def test_plan_update_is_pure_bookkeeping() -> None:
+    old = {d.doc_id: with_content_hash(d) for d in DOCS}
+    changed = with_content_hash(replace(DOCS[1], text="Другой текст."))
+    incoming = [old["ru-bank"], changed, with_content_hash(URL_DOC)]
+    plan = plan_update(old, incoming, PREFIX, chunking_unchanged=True)
+    assert (plan.added, plan.changed, plan.removed, plan.unchanged) == (1, 1, 2, 1)
+    assert plan.reuse == {"ru-bank"}
+    assert [d.doc_id for d in plan.documents] == ["ru-bank", "ru-metro", "url-football"]
+    # New chunking settings: nothing keeps its old chunks.
+    assert not plan_update(old, incoming, None, chunking_unchanged=False).reuse

@@ -1,0 +1,128 @@
+"""The answering engine end to end: bundled corpus, real model, real FAISS index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.builder import update_index
+from index.cleaning import clean_document
+from index.embedder import SentenceTransformerEmbedder
+from index.loaders import load_path
+from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
+from rag.answer import Answer
+from rag.engine import AnswerEngine
+from rag.errors import EmptyQuestionError, QuestionTooLongError
+from rag.settings import RagSettings
+
+ZGC_ARTICLE = "000_d237f05f24a2a3fe"
+
+
+@pytest.fixture(scope="module")
+def engine(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> AnswerEngine:
+    settings = IndexSettings(
+        data_dir=tmp_path_factory.mktemp("data"), embedding_model=DEFAULT_MODEL
+    )
+    loaded = load_path(REPO_ROOT / "data" / "corpus")
+    docs = [d for d in (clean_document(r) for r in loaded.documents) if d is not None]
+    assert len(docs) == 5
+    update_index(settings, embedder, docs, progress=False)
+    return AnswerEngine.from_settings(settings, RagSettings(), embedder=embedder)
+
+
+def _assert_quotes_verbatim(engine: AnswerEngine, answer: Answer) -> None:
+    snapshot = engine.retriever.snapshot
+    for c in answer.citations:
+        chunk = snapshot.chunk(c.chunk_id)
+        assert c.quote in chunk.text, (c.chunk_id, c.quote)
+        doc = snapshot.documents[c.doc_id]
+        assert (c.title, c.date, c.source) == (doc.title, doc.date, doc.source)
+    markers = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", answer.answer)}
+    assert markers and markers <= {c.n for c in answer.citations}
+
+
+def test_who_signed_in_english_over_russian_article(engine: AnswerEngine) -> None:
+    answer = engine.ask("Who signed the ZGC agreement?")
+    assert answer.answered and answer.language == "en"
+    assert "Anatoly Valetov" in answer.answer
+    assert "Чжао Чаншань" in answer.answer or "Zhao Changshan" in answer.answer
+    first = answer.citations[0]
+    assert first.doc_id == ZGC_ARTICLE and first.date == "2020-09-21"
+    assert "Валетов" in first.quote and "подписали" in first.quote
+    _assert_quotes_verbatim(engine, answer)
+
+
+def test_how_many_in_russian(engine: AnswerEngine) -> None:
+    answer = engine.ask("Сколько предприятий участвует в Московском инновационном кластере?")
+    assert answer.answered and answer.language == "ru"
+    assert "более 17 тыс." in answer.answer
+    assert "17 тыс." in answer.citations[0].quote
+    _assert_quotes_verbatim(engine, answer)
+
+
+def test_how_many_in_english_renders_the_number_in_english(engine: AnswerEngine) -> None:
+    answer = engine.ask("How many enterprises participate in the Moscow Innovation Cluster?")
+    assert answer.answered
+    assert "more than 17 thousand" in answer.answer
+    assert answer.citations[0].language == "ru"
+    _assert_quotes_verbatim(engine, answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the population of Beijing?",
+        "Who won the football world cup in 2018?",
+        "Какая погода будет завтра в Сочи?",
+        "Сколько стоит билет в Большой театр?",
+    ],
+)
+def test_off_corpus_questions_are_refused(engine: AnswerEngine, question: str) -> None:
+    answer = engine.ask(question)
+    assert not answer.answered
+    assert answer.citations == []
+    phrase = "нет ответа" if answer.language == "ru" else "does not answer"
+    assert phrase in answer.answer
+    assert answer.closest_topics  # offers the nearest topics instead of guessing
+
+
+def test_every_quote_is_verbatim_across_questions(engine: AnswerEngine) -> None:
+    for q in [
+        "Кто возглавляет Московский инновационный кластер?",
+        "What will the digital platform i.moscow be translated into?",
+        "С какой ассоциацией договорилась Москва?",
+        "Сколько заявок привлекла программа «Московский акселератор»?",
+        "When will the final of the Russian-Chinese innovation contest take place?",
+        "Who chaired the meeting of the supervisory board?",
+    ]:
+        answer = engine.ask(q)
+        if answer.answered:
+            _assert_quotes_verbatim(engine, answer)
+
+
+def test_date_filter_excludes_undated_and_older_articles(engine: AnswerEngine) -> None:
+    from datetime import date
+
+    answer = engine.ask("Moscow innovation agreement", since=date(2020, 9, 20))
+    assert {c.doc_id for c in answer.citations} <= {ZGC_ARTICLE}
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+def test_empty_question_is_rejected_clearly(engine: AnswerEngine, text: str) -> None:
+    with pytest.raises(EmptyQuestionError, match="Empty question"):
+        engine.ask(text)
+
+
+def test_huge_question_is_rejected_clearly(engine: AnswerEngine) -> None:
+    with pytest.raises(QuestionTooLongError, match="too long"):
+        engine.ask("кластер " * 12_500)
+
+
+def test_json_shape(engine: AnswerEngine) -> None:
+    data = engine.ask("Who signed the ZGC agreement?").to_json()
+    assert {"question", "language", "answered", "answer", "citations", "timings_ms"} <= set(data)
+    assert {"n", "doc_id", "title", "date", "source", "quote"} <= set(data["citations"][0])
+    assert Path(REPO_ROOT / data["citations"][0]["source"]).is_file()

@@ -1,0 +1,410 @@
+"""Index generations on disk: round trip, approximate index, atomicity, corruption, identity."""
+
+from __future__ import annotations
+
+import errno
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+import pytest
+
+from index import store
+from index.documents import Chunk, Document
+from index.embedder import EmbedderIdentity
+from index.errors import CorruptIndexError, IncompatibleIndexError, IndexMissingError
+from index.settings import IndexSettings
+from index.store import (
+    IndexBusyError,
+    IndexSnapshot,
+    choose_index_kind,
+    file_digest,
+    read_current,
+    validate_generation,
+    write_generation,
+    writer_lock,
+)
+
+DIM = 16
+IDENTITY = EmbedderIdentity(model="test/fixed-model", backend="test", dim=DIM)
+REBUILD_HINT = "newsbot index --rebuild"
+
+SENTENCES_RU = [
+    "Центральный банк сохранил ключевую ставку на уровне 16 процентов.",
+    "Аналитики ожидали такого решения.",
+    "В Москве открылась новая станция метро.",
+]
+SENTENCES_EN = [
+    "The city council approved the new budget on Tuesday.",
+    "Opposition members voted against it.",
+    "Heavy rain is expected over the weekend.",
+]
+
+
+def make_corpus(n_docs: int) -> tuple[list[Document], list[Chunk]]:
+    """Documents of three sentences, one chunk per sentence, alternating RU and EN."""
+    docs: list[Document] = []
+    chunks: list[Chunk] = []
+    for i in range(n_docs):
+        ru = i % 2 == 0
+        sentences = [f"{s} ({i})" for s in (SENTENCES_RU if ru else SENTENCES_EN)]
+        text = " ".join(sentences)
+        doc = Document(
+            doc_id=f"d{i:04d}",
+            title=f"Статья {i}" if ru else f"Article {i}",
+            text=text,
+            source=f"corpus/d{i:04d}.txt",
+            language="ru" if ru else "en",
+            date="2024-05-01" if i % 3 else None,
+            content_hash=f"h{i}",
+        )
+        docs.append(doc)
+        pos = 0
+        for n, sentence in enumerate(sentences):
+            start = text.index(sentence, pos)
+            end = start + len(sentence)
+            chunks.append(Chunk(f"{doc.doc_id}#{n}", doc.doc_id, n, sentence, start, end))
+            pos = end
+    return docs, chunks
+
+
+def unit_vectors(n: int, seed: int = 7) -> np.ndarray[Any, np.dtype[np.float32]]:
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal((n, DIM)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return v
+
+
+def settings_for(tmp_path: Path, **overrides: Any) -> IndexSettings:
+    return IndexSettings(data_dir=tmp_path, embedding_threads=1, **overrides)
+
+
+def write_small(settings: IndexSettings, n_docs: int = 3, seed: int = 7) -> Path:
+    docs, chunks = make_corpus(n_docs)
+    stories = {d.doc_id: d.doc_id for d in docs}
+    stories["d0002"] = "d0000"  # d0000 and d0002 tell the same story
+    return write_generation(
+        settings.index_dir,
+        IDENTITY,
+        docs,
+        chunks,
+        unit_vectors(len(chunks), seed),
+        stories,
+        settings,
+    )
+
+
+def gen_dirs(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.iterdir() if p.name.startswith("gen-"))
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    docs, chunks = make_corpus(3)
+    vectors = unit_vectors(len(chunks))
+    gen = write_small(settings)
+
+    snap = IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
+    assert snap.path == gen
+    assert read_current(settings.index_dir) == gen.name
+    assert snap.identity == IDENTITY
+    assert snap.index_kind == "flat"
+    assert snap.manifest.n_documents == 3 and snap.manifest.n_chunks == len(chunks) == len(snap)
+    assert snap.manifest.chunk_max_chars == settings.chunk_max_chars
+    assert snap.documents == {d.doc_id: d for d in docs}
+    assert snap.chunks == chunks
+    np.testing.assert_array_equal(snap.vectors, vectors)
+    assert snap.chunk("d0001#2") == chunks[5]
+    assert snap.document_of(chunks[5]) == docs[1]
+    assert snap.story_of("d0002") == ["d0002", "d0000"]
+    assert snap.story_of("d0001") == ["d0001"]
+    with pytest.raises(KeyError):
+        snap.chunk("d0009#0")
+
+    hits = snap.search(vectors[[4, 7]], k=3)
+    assert [h[0][0] for h in hits] == [4, 7]
+    assert hits[0][0][1] == pytest.approx(1.0, abs=1e-5)
+    assert all(a[1] >= b[1] for a, b in zip(hits[0], hits[0][1:], strict=False))
+    # Over-fetch: more hits asked for than there are rows; a 1-D query is one query.
+    (everything,) = snap.search(vectors[0], k=100)
+    assert sorted(row for row, _ in everything) == list(range(len(chunks)))
+    assert snap.search(vectors[:2], k=0) == [[], []]
+    with pytest.raises(ValueError):
+        snap.search(np.ones((1, DIM + 1), dtype=np.float32), k=1)
+
+    manifest = json.loads((gen / "manifest.json").read_text())
+    assert manifest["embedder"] == IDENTITY.as_dict()
+    assert manifest["faiss"]["kind"] == "flat"
+    for name in ("vectors.npy", "faiss.index", "meta.sqlite"):
+        assert manifest["files"][name]["size"] == (gen / name).stat().st_size
+
+
+def test_new_generation_replaces_and_deletes_the_old_one(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    first = write_small(settings, n_docs=2)
+    second = write_small(settings, n_docs=4, seed=8)
+    assert not first.exists()
+    assert gen_dirs(settings.index_dir) == [second.name]
+    snap = IndexSnapshot.load(settings.index_dir)
+    assert len(snap.documents) == 4
+    np.testing.assert_array_equal(snap.vectors, unit_vectors(12, seed=8))
+
+
+def test_approximate_index_past_threshold(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, exact_search_max_chunks=50)
+    docs, chunks = make_corpus(100)  # 300 chunks
+    vectors = unit_vectors(len(chunks))
+    write_generation(settings.index_dir, IDENTITY, docs, chunks, vectors, {}, settings)
+
+    snap = IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
+    assert snap.index_kind == "hnsw"
+    assert snap.manifest.index_params["ef_search"] >= 10
+    assert snap.manifest.index_params["measured_recall_at_10"] >= 0.95
+    rows = [0, 17, 150, 299]
+    hits = snap.search(vectors[rows], k=5)
+    for row, found in zip(rows, hits, strict=True):
+        assert found[0][0] == row
+        assert found[0][1] == pytest.approx(1.0, abs=1e-5)
+    (everything,) = snap.search(vectors[3], k=1000)  # over-fetch on HNSW too
+    assert len(everything) <= len(chunks)
+    assert len({r for r, _ in everything}) == len(everything)
+    assert all(0 <= r < len(chunks) for r, _ in everything)
+
+
+def test_choose_index_kind_boundary() -> None:
+    assert choose_index_kind(200, 200) == "flat"
+    assert choose_index_kind(201, 200) == "hnsw"
+
+
+def test_invalid_input_is_rejected_before_writing(tmp_path: Path) -> None:
+    docs, chunks = make_corpus(2)
+    with pytest.raises(ValueError, match="shape"):
+        validate_generation(IDENTITY, docs, chunks, unit_vectors(len(chunks) - 1))
+    with pytest.raises(ValueError, match="float32"):
+        validate_generation(IDENTITY, docs, chunks, unit_vectors(len(chunks)).astype(np.float64))
+    bad = [*chunks[:-1], Chunk("d0001#2", "d0001", 2, "not the text", 0, 12)]
+    with pytest.raises(ValueError, match="does not match"):
+        validate_generation(IDENTITY, docs, bad, unit_vectors(len(chunks)))
+    settings = settings_for(tmp_path)
+    with pytest.raises(ValueError):
+        write_generation(settings.index_dir, IDENTITY, docs, chunks, unit_vectors(2), {}, settings)
+    assert not (settings.index_dir / "CURRENT").exists()
+
+
+def _raise_runtime(*_: object, **__: object) -> None:
+    raise RuntimeError("simulated crash in faiss.write_index")
+
+
+def _raise_enospc(*_: object, **__: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    ("target", "replacement"),
+    [
+        (("faiss", "write_index"), _raise_runtime),
+        (("store", "_write_sqlite"), _raise_enospc),
+        (("store", "_write_manifest"), _raise_enospc),
+        (("os", "replace"), _raise_enospc),
+    ],
+    ids=["faiss-crash", "sqlite-enospc", "manifest-enospc", "current-replace-enospc"],
+)
+def test_interrupted_write_keeps_the_old_generation(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    target: tuple[str, str],
+    replacement: Any,
+) -> None:
+    settings = settings_for(tmp_path)
+    old = write_small(settings, n_docs=2)
+    current_before = (settings.index_dir / "CURRENT").read_text()
+
+    module = {"faiss": faiss, "store": store, "os": store.os}[target[0]]
+    monkeypatch.setattr(module, target[1], replacement)
+    with pytest.raises((RuntimeError, OSError)):
+        write_small(settings, n_docs=5, seed=9)
+    monkeypatch.undo()
+
+    assert (settings.index_dir / "CURRENT").read_text() == current_before
+    assert gen_dirs(settings.index_dir) == [old.name]  # the partial directory is gone
+    snap = IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
+    assert len(snap.documents) == 2
+    np.testing.assert_array_equal(snap.vectors, unit_vectors(6))
+
+
+def test_leftovers_of_a_crash_are_cleaned_by_the_next_write(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    old = write_small(settings, n_docs=2)
+    partial = settings.index_dir / "gen-20000101T000000_000000Z-deadbeef"
+    partial.mkdir()
+    (partial / "vectors.npy").write_bytes(b"half a file")
+    (settings.index_dir / ".CURRENT.tmp-0badf00d").write_text(partial.name)
+
+    assert IndexSnapshot.load(settings.index_dir).path == old  # leftovers don't disturb reads
+    new = write_small(settings, n_docs=3)
+    assert sorted(p.name for p in settings.index_dir.iterdir()) == sorted(
+        [".lock", "CURRENT", new.name]
+    )
+
+
+def test_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError):
+        IndexSnapshot.load(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IndexMissingError):
+        IndexSnapshot.load(tmp_path / "empty")
+
+
+def _truncate_faiss(gen: Path) -> None:
+    path = gen / "faiss.index"
+    path.write_bytes(path.read_bytes()[:100])
+
+
+def _garbage_manifest(gen: Path) -> None:
+    (gen / "manifest.json").write_bytes(b"\x00{not json")
+
+
+def _manifest_missing_field(gen: Path) -> None:
+    manifest = json.loads((gen / "manifest.json").read_text())
+    del manifest["files"]["meta.sqlite"]
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _delete_vectors(gen: Path) -> None:
+    (gen / "vectors.npy").unlink()
+
+
+def _flip_sqlite_byte(gen: Path) -> None:
+    path = gen / "meta.sqlite"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _rehash(gen: Path, name: str) -> None:
+    """Make the manifest agree with a tampered file, so deeper checks must catch it."""
+    manifest = json.loads((gen / "manifest.json").read_text())
+    digest = file_digest(gen / name)
+    manifest["files"][name] = {"sha256": digest.sha256, "size": digest.size}
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _garbage_sqlite_rehashed(gen: Path) -> None:
+    (gen / "meta.sqlite").write_bytes(b"SQLite format 3\x00" + b"\x13" * 4000)
+    _rehash(gen, "meta.sqlite")
+
+
+def _sqlite_row_dropped_rehashed(gen: Path) -> None:
+    con = sqlite3.connect(gen / "meta.sqlite")
+    with con:
+        con.execute('DELETE FROM chunks WHERE "row" = 2')
+    con.close()
+    _rehash(gen, "meta.sqlite")
+
+
+def _vectors_wrong_shape_rehashed(gen: Path) -> None:
+    np.save(gen / "vectors.npy", unit_vectors(5), allow_pickle=False)
+    _rehash(gen, "vectors.npy")
+
+
+def _pickled_vectors_rehashed(gen: Path) -> None:
+    np.save(gen / "vectors.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    _rehash(gen, "vectors.npy")
+
+
+def _current_points_nowhere(gen: Path) -> None:
+    (gen.parent / "CURRENT").write_text("gen-20000101T000000_000000Z-00000000\n")
+
+
+def _current_garbage(gen: Path) -> None:
+    (gen.parent / "CURRENT").write_text("../../etc\n")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _truncate_faiss,
+        _garbage_manifest,
+        _manifest_missing_field,
+        _delete_vectors,
+        _flip_sqlite_byte,
+        _garbage_sqlite_rehashed,
+        _sqlite_row_dropped_rehashed,
+        _vectors_wrong_shape_rehashed,
+        _pickled_vectors_rehashed,
+        _current_points_nowhere,
+        _current_garbage,
+    ],
+)
+def test_corruption_is_reported_with_the_fix(tmp_path: Path, damage: Any) -> None:
+    settings = settings_for(tmp_path)
+    gen = write_small(settings)
+    damage(gen)
+    with pytest.raises(CorruptIndexError) as info:
+        IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
+    assert REBUILD_HINT in str(info.value)
+
+
+def test_identity_mismatch(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    write_small(settings)
+    other = EmbedderIdentity(model="another/model", backend="test", dim=DIM)
+    with pytest.raises(IncompatibleIndexError) as info:
+        IndexSnapshot.load(settings.index_dir, expected=other)
+    assert REBUILD_HINT in str(info.value)
+    assert IndexSnapshot.load(settings.index_dir).identity == IDENTITY  # no expectation: loads
+
+
+def test_unknown_format_version(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    gen = write_small(settings)
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["format_version"] = 99
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IncompatibleIndexError, match="format version 99"):
+        IndexSnapshot.load(settings.index_dir)
+
+
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    errors: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            write_small(settings)
+        except BaseException as exc:
+            errors.append(exc)
+
+    with writer_lock(settings.index_dir):
+        write_small(settings)  # re-entrant in the holding thread
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        thread.join()
+    assert len(errors) == 1 and isinstance(errors[0], IndexBusyError)
+    write_small(settings)  # released
+
+
+def test_failed_write_over_unreadable_current_deletes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(tmp_path)
+    old = write_small(settings)
+    (settings.index_dir / "CURRENT").write_text("garbage\n")
+    monkeypatch.setattr(faiss, "write_index", _raise_runtime)
+    with pytest.raises(RuntimeError):
+        write_small(settings)
+    assert gen_dirs(settings.index_dir) == [old.name]  # still there to be recovered by hand
+
+
+def test_empty_generation(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    write_generation(
+        settings.index_dir, IDENTITY, [], [], np.zeros((0, DIM), np.float32), {}, settings
+    )
+    snap = IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
+    assert len(snap) == 0 and snap.documents == {}
+    assert snap.search(unit_vectors(2), k=5) == [[], []]
