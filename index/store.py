@@ -710,6 +710,9 @@ class IndexSnapshot:
         self._index = loaded.index
         self._story_ids = loaded.story_ids
         self._row_of = {c.chunk_id: row for row, c in enumerate(self.chunks)}
+        self._doc_rows: dict[str, list[int]] = {}
+        for row, c in enumerate(self.chunks):
+            self._doc_rows.setdefault(c.doc_id, []).append(row)
         self._stories: dict[str, list[str]] = {}
         for doc_id, story in self._story_ids.items():
             self._stories.setdefault(story, []).append(doc_id)
@@ -764,6 +767,10 @@ class IndexSnapshot:
 
     def document_of(self, chunk: Chunk) -> Document:
         return self.documents[chunk.doc_id]
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """The document's chunks in order (empty for an unknown document)."""
+        return [self.chunks[row] for row in self._doc_rows.get(doc_id, [])]
 
     def story_of(self, doc_id: str) -> list[str]:
         """doc_ids of the same story, `doc_id` first; KeyError for an unknown document."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from index.embedder import Embedder, load_embedder
 from index.settings import IndexSettings
 from index.store import IndexSnapshot
-from rag.answer import Answer
+from rag.answer import Answer, Citation
 from rag.entities import RussianNer
 from rag.errors import EmptyQuestionError, QuestionTooLongError
 from rag.extractive import ExtractiveAnswerer, refusal
@@ -37,6 +37,47 @@ def reading_list(hits: Sequence[Hit], n: int, per_other_language: int) -> list[H
             extra[lang] = extra.get(lang, 0) + 1
             chosen.append(hit)
     return chosen
+
+
+def add_story_sources(answer: Answer, snapshot: IndexSnapshot) -> None:
+    """Cite re-posts of the first source's story that carry the same quote verbatim.
+
+    Near-identical articles are grouped at indexing time; saying "N sources report this"
+    is only allowed where each of them is cited with the very sentence it shares.
+    """
+    first = answer.citations[0]
+    story = snapshot.story_of(first.doc_id)
+    same_story = [c for c in answer.citations if c.doc_id in story]
+    cited = {c.doc_id for c in answer.citations}
+    extra: list[Citation] = []
+    for doc_id in story[1:]:
+        if doc_id in cited:
+            continue
+        for chunk in snapshot.chunks_of(doc_id):
+            if first.quote in chunk.text:
+                doc = snapshot.documents[doc_id]
+                extra.append(
+                    replace(
+                        first,
+                        n=len(answer.citations) + len(extra) + 1,
+                        chunk_id=chunk.chunk_id,
+                        doc_id=doc_id,
+                        title=doc.title,
+                        date=doc.date,
+                        source=doc.source,
+                        language=doc.language,
+                    )
+                )
+                break
+    reporting = [*same_story, *extra]
+    if len(reporting) < 2:
+        return
+    markers = "".join(f"[{c.n}]" for c in reporting)
+    if answer.language == "ru":
+        answer.answer += f" Эту новость опубликовали {len(reporting)} источника(ов) {markers}."
+    else:
+        answer.answer += f" {len(reporting)} sources published this story {markers}."
+    answer.citations.extend(extra)
 
 
 @dataclass
@@ -105,6 +146,8 @@ class AnswerEngine:
                 reading,
                 threshold=self.settings.refuse_below,
             )
+            if answer.answered and answer.mode == "extractive":
+                add_story_sources(answer, self.retriever.snapshot)
             # The extractive pass decides whether the corpus answers at all; the LLM only rewords.
             if answer.answered and self.chat_model is not None:
                 generated = generate(self.chat_model, question, reading)
