@@ -119,8 +119,17 @@ def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
 
     if args.status:
         snap = IndexSnapshot.load(settings.index_dir)
-        m = snap.manifest
-        print(json.dumps(m, ensure_ascii=False, indent=2, default=str))
+        status = {
+            "path": str(snap.path),
+            "documents": len(snap.documents),
+            "chunks": len(snap),
+            "stories": len(set(snap.story_ids.values())),
+            "languages": sorted({d.language for d in snap.documents.values()}),
+            "undated_documents": sum(1 for d in snap.documents.values() if d.date is None),
+            **snap.manifest.to_json(),
+        }
+        status.pop("files", None)
+        print(json.dumps(status, ensure_ascii=False, indent=2))
         return 0
     if args.if_missing and (settings.index_dir / "CURRENT").exists():
         return 0
