@@ -66,16 +66,13 @@ def _stem_words(words: set[str]) -> None:
             _STEMS[w] = "" if w in _STOP else w
 
 
-_STRESS = str.maketrans("", "", "\u0301\u0300")
-
-
 def strip_stress(text: str) -> str:
     """Drop combining stress accents ("Ару́ба" -> "Аруба"), which Wikipedia-style text carries.
 
     They are not word characters, so they split a word in two for the tokenizer (and fragment it
     for the embedder's SentencePiece too). Only U+0301/U+0300: "й" keeps its breve.
     """
-    return text.translate(_STRESS)
+    return text.replace("\u0301", "").replace("\u0300", "")  # str.translate is 10x slower
 
 
 def _words(text: str) -> list[str]:

@@ -10,6 +10,7 @@ from rag.fusion import (
     candidate_pool,
     fuse,
     fused_scores,
+    hub_scores,
     text_language,
     zscore,
 )
@@ -65,14 +66,31 @@ def test_shared_name_boost_works_across_scripts() -> None:
         "Защитник Кейван Шорт лидирует в команде по перехватам.",
         "Нападающий Джаред Аллен сделал 136 сэков за карьеру.",
         "Команда уступила всего 308 очков за сезон.",
-    ]
+    ] + [f"Посторонний абзац номер {i} о погоде и экономике." for i in range(12)]
     question = "How many career sacks did Jared Allen have?"
     names = LexicalIndex.build(passages, tokenizer=name_keys).scores(question)
-    rows = np.arange(3, dtype=np.int64)
-    dense = np.array([0.84, 0.835, 0.83])  # dense slightly prefers the wrong player
-    same = np.zeros(3, dtype=bool)
-    assert fuse(rows, dense, np.zeros(3), names, same, FusionParams(0.0, 0.0))[0][0] == 0
-    assert fuse(rows, dense, np.zeros(3), names, same, DEFAULT)[0][0] == 1
+    assert int(np.argmax(names)) == 1
+    rows = np.arange(len(passages), dtype=np.int64)
+    # Dense slightly prefers the wrong player; the rest of the pool is clearly worse.
+    dense = np.array([0.840, 0.836, 0.83] + [0.78 - 0.002 * i for i in range(12)])
+    same = np.zeros(len(passages), dtype=bool)
+    zeros = np.zeros(len(passages))
+    assert fuse(rows, dense, zeros, names, same, FusionParams(0.0, 0.0))[0][0] == 0
+    assert fuse(rows, dense, zeros, names, same, DEFAULT)[0][0] == 1
+
+
+def test_hub_correction_demotes_a_passage_close_to_every_query() -> None:
+    refs = np.array([[1.0, 0.0, 0.0], [0.9, 0.436, 0.0], [0.9, 0.0, 0.436]], dtype=np.float32)
+    passages = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32)
+    hub = hub_scores(passages, refs, k=2)
+    assert hub[0] > hub[1]
+    rows = np.arange(4, dtype=np.int64)
+    dense = np.array([0.83, 0.82, 0.70, 0.69])
+    hubs = np.array([hub[0], hub[1], hub[1], hub[1]])
+    same, zeros = np.ones(4, dtype=bool), np.zeros(4)
+    assert fuse(rows, dense, zeros, zeros, same, FusionParams(0.0, 0.0))[0][0] == 0
+    ranked = fuse(rows, dense, zeros, zeros, same, FusionParams(0.0, 0.0, hub_beta=0.75), hub=hubs)
+    assert ranked[0][0] == 1
 
 
 def test_use_channel_is_optional_and_weighted() -> None:
@@ -81,8 +99,10 @@ def test_use_channel_is_optional_and_weighted() -> None:
     zeros, same = np.zeros(3), np.ones(3, dtype=bool)
     base = fused_scores(dense, zeros, zeros, same, DEFAULT)
     assert np.allclose(fused_scores(dense, zeros, zeros, same, DEFAULT, use), base)
-    with_use = fused_scores(dense, zeros, zeros, same, FusionParams(0.6, 0.3, w_use=1.0), use)
-    assert with_use[1] > with_use[0]
+    with_use = fused_scores(dense, zeros, zeros, same, FusionParams(0.3, 0.1, w_use=1.0), use)
+    assert np.allclose(with_use, base)  # same-language rows: w_use_same (0) applies
+    cross = fused_scores(dense, zeros, zeros, ~same, FusionParams(0.3, 0.1, w_use=1.0), use)
+    assert cross[1] > cross[0]
 
 
 def test_candidate_pool_is_an_ordered_union() -> None:
