@@ -1,8 +1,12 @@
 """Incremental indexing: embed only what is new or changed, then write one new generation.
 
 Embedding dominates the cost of indexing, so the builder diffs the incoming documents against
-the live generation by content hash and text, reuses the vectors of unchanged documents by
-chunk_id, and writes nothing at all when nothing changed.
+the live generation by content hash and text, reuses the vectors of unchanged documents (chunks
+by chunk_id, sentences by doc_id and offsets), and writes nothing at all when nothing changed.
+
+Besides its chunks, every document's sentences (`split_sentences`, the splitter chunking uses,
+so each chunk's sentences are among them) are embedded once here: the answerer and fact checks
+compare a question with sentences without embedding anything at query time.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from index.chunking import chunk_document
+from index.chunking import chunk_document, split_sentences
 from index.dedup import near_duplicate_groups
-from index.documents import Chunk, Document
+from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import Embedder, Vectors
 from index.errors import IndexMissingError
 from index.settings import IndexSettings
@@ -35,8 +39,10 @@ class UpdateReport:
     removed: int
     unchanged: int
     chunks_embedded: int
+    sentences_embedded: int
     total_documents: int
     total_chunks: int
+    total_sentences: int
     seconds: float
     generation: Path | None = None  # None when nothing changed and nothing was written
 
@@ -70,7 +76,7 @@ class _Plan:
     """Which documents keep their chunks and vectors, and which need embedding."""
 
     documents: list[Document]  # the next generation's documents, in order
-    reuse: set[str]  # doc_ids whose old chunks and vectors are kept
+    reuse: set[str]  # doc_ids whose old chunks, sentences and their vectors are kept
     added: int
     changed: int
     removed: int
@@ -126,7 +132,7 @@ def _embed(
     dim = embedder.identity.dim
     parts: list[Vectors] = []
     with tqdm(
-        total=len(texts), desc="Embedding", unit="chunk", disable=not progress, leave=False
+        total=len(texts), desc="Embedding", unit="text", disable=not progress, leave=False
     ) as bar:
         for i in range(0, len(texts), batch_size):
             batch = texts[i : i + batch_size]
@@ -136,6 +142,43 @@ def _embed(
             parts.append(vecs)
             bar.update(len(batch))
     return parts
+
+
+def _plan_sentences(
+    old: IndexSnapshot | None, plan: _Plan
+) -> tuple[list[SentenceSpan], list[int]]:
+    """The next generation's sentences and, per sentence, the old row to reuse (-1: embed).
+
+    Documents kept as they were take their old sentences as they are. Any other document is
+    split again; where its text is the indexed one (e.g. only the chunking settings changed),
+    a sentence at the same offsets keeps its vector, so only new or edited text is embedded.
+    """
+    sentences: list[SentenceSpan] = []
+    reused: list[int] = []
+    for doc in plan.documents:
+        if old is not None and doc.doc_id in plan.reuse:
+            rows = old.sentence_rows_of(doc.doc_id)
+            sentences.extend(old.sentences[r] for r in rows)
+            reused.extend(rows)
+            continue
+        prev = old.documents.get(doc.doc_id) if old is not None else None
+        old_rows: dict[tuple[int, int], int] = {}
+        if old is not None and prev is not None and prev.text == doc.text:
+            for r in old.sentence_rows_of(doc.doc_id):
+                old_rows[(old.sentences[r].start, old.sentences[r].end)] = r
+        for start, end in split_sentences(doc.text):
+            sentences.append(SentenceSpan(doc.doc_id, start, end))
+            reused.append(old_rows.get((start, end), -1))
+    return sentences, reused
+
+
+def _reused_vectors(old: Vectors | None, reused_rows: Sequence[int], dim: int) -> Vectors:
+    """Rows copied from `old` where `reused_rows` names one; the others are left to fill."""
+    vectors = np.empty((len(reused_rows), dim), dtype=np.float32)
+    kept = [i for i, r in enumerate(reused_rows) if r >= 0]
+    if kept and old is not None:
+        vectors[kept] = old[[reused_rows[i] for i in kept]]
+    return vectors
 
 
 def update_index(
@@ -187,8 +230,10 @@ def update_index(
                 removed=0,
                 unchanged=plan.unchanged,
                 chunks_embedded=0,
+                sentences_embedded=0,
                 total_documents=len(old.documents),
                 total_chunks=len(old),
+                total_sentences=len(old.sentences),
                 seconds=time.perf_counter() - started,
             )
             log.info("index is up to date: %d documents, %d chunks", len(old.documents), len(old))
@@ -212,24 +257,37 @@ def update_index(
                 chunks.extend(fresh)
                 reused_rows.extend([-1] * len(fresh))
 
-        to_embed = [i for i, r in enumerate(reused_rows) if r < 0]
+        sentences, reused_sentence_rows = _plan_sentences(old, plan)
+
         dim = embedder.identity.dim
-        vectors = np.empty((len(chunks), dim), dtype=np.float32)
-        kept = [i for i, r in enumerate(reused_rows) if r >= 0]
-        if kept and old is not None:
-            vectors[kept] = old.vectors[[reused_rows[i] for i in kept]]
-        if to_embed:
-            parts = _embed(
-                embedder,
-                [chunks[i].text for i in to_embed],
-                max(1, settings.embedding_batch_size),
-                progress,
-            )
-            vectors[to_embed] = np.concatenate(parts)
+        vectors = _reused_vectors(old.vectors if old is not None else None, reused_rows, dim)
+        sentence_vectors = _reused_vectors(
+            old.sentence_vectors if old is not None else None, reused_sentence_rows, dim
+        )
+        to_embed = [i for i, r in enumerate(reused_rows) if r < 0]
+        sentences_to_embed = [i for i, r in enumerate(reused_sentence_rows) if r < 0]
+        texts = [chunks[i].text for i in to_embed]
+        by_id = {d.doc_id: d for d in plan.documents}
+        for i in sentences_to_embed:
+            s = sentences[i]
+            texts.append(by_id[s.doc_id].text[s.start : s.end])
+        if texts:
+            parts = _embed(embedder, texts, max(1, settings.embedding_batch_size), progress)
+            embedded = np.concatenate(parts)
+            vectors[to_embed] = embedded[: len(to_embed)]
+            sentence_vectors[sentences_to_embed] = embedded[len(to_embed) :]
 
         stories = near_duplicate_groups(plan.documents)
         gen_dir = write_generation(
-            index_dir, embedder.identity, plan.documents, chunks, vectors, stories, settings
+            index_dir,
+            embedder.identity,
+            plan.documents,
+            chunks,
+            vectors,
+            stories,
+            settings,
+            sentences=sentences,
+            sentence_vectors=sentence_vectors,
         )
 
     report = UpdateReport(
@@ -238,21 +296,25 @@ def update_index(
         removed=plan.removed,
         unchanged=plan.unchanged,
         chunks_embedded=len(to_embed),
+        sentences_embedded=len(sentences_to_embed),
         total_documents=len(plan.documents),
         total_chunks=len(chunks),
+        total_sentences=len(sentences),
         seconds=time.perf_counter() - started,
         generation=gen_dir,
     )
     log.info(
         "indexed in %.1fs: %d added, %d changed, %d removed, %d unchanged; "
-        "%d chunks embedded; %d documents, %d chunks in total",
+        "%d chunks and %d sentences embedded; %d documents, %d chunks, %d sentences in total",
         report.seconds,
         report.added,
         report.changed,
         report.removed,
         report.unchanged,
         report.chunks_embedded,
+        report.sentences_embedded,
         report.total_documents,
         report.total_chunks,
+        report.total_sentences,
     )
     return report

@@ -51,6 +51,19 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class SentenceSpan:
+    """One sentence of a document, by offsets: `document.text[start:end]` is its text.
+
+    Sentences come from `index.chunking.split_sentences` over the whole document, so every
+    chunk's sentences are among them; the index stores one vector per sentence.
+    """
+
+    doc_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class LoadProblem:
     """A file or row that could not be loaded; reported, never fatal."""
 

@@ -4,7 +4,12 @@ Layout under `index_dir`::
 
     CURRENT                      names the live generation directory (replaced atomically)
     .lock                        flock'ed by the one writer
-    gen-<utc timestamp>-<hex>/   manifest.json, vectors.npy, faiss.index, meta.sqlite
+    gen-<utc timestamp>-<hex>/   manifest.json, vectors.npy, sentence_vectors.npy, faiss.index,
+                                 meta.sqlite
+
+`vectors.npy` holds one row per chunk (what FAISS searches); `sentence_vectors.npy` one row per
+sentence of every document (the `sentences` table gives its document and offsets), embedded
+once at indexing time so that answering a question only reads them.
 
 A generation is never modified after it is written: a writer fills a fresh directory, fsyncs it,
 and only then points `CURRENT` at it with `os.replace`, so readers always see a complete
@@ -17,6 +22,7 @@ FAISS index) from the I/O around them, so the former can be reasoned about on th
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
 import fcntl
@@ -40,23 +46,25 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
-from index.documents import Chunk, Document
+from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import EmbedderIdentity, Vectors
 from index.errors import CorruptIndexError, IncompatibleIndexError, IndexError_, IndexMissingError
 from index.settings import IndexSettings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+# 2: sentence vectors and the `sentences` table (a format-1 index needs `--rebuild`).
+FORMAT_VERSION = 2
 SUPPORTED_FORMAT_VERSIONS = frozenset({FORMAT_VERSION})
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 MANIFEST_FILE = "manifest.json"
 VECTORS_FILE = "vectors.npy"
+SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
 FAISS_FILE = "faiss.index"
 SQLITE_FILE = "meta.sqlite"
-DATA_FILES = (VECTORS_FILE, FAISS_FILE, SQLITE_FILE)
+DATA_FILES = (VECTORS_FILE, SENTENCE_VECTORS_FILE, FAISS_FILE, SQLITE_FILE)
 
 _GEN_PREFIX = "gen-"
 _GEN_NAME = re.compile(r"^gen-\d{8}T\d{6}_\d{6}Z-[0-9a-f]{8}$")
@@ -108,6 +116,7 @@ class Manifest:
     created_at: str
     n_documents: int
     n_chunks: int
+    n_sentences: int
     chunk_max_chars: int
     chunk_overlap_sentences: int
     index_kind: IndexKind
@@ -119,7 +128,11 @@ class Manifest:
             "format_version": self.format_version,
             "created_at": self.created_at,
             "embedder": self.identity.as_dict(),
-            "counts": {"documents": self.n_documents, "chunks": self.n_chunks},
+            "counts": {
+                "documents": self.n_documents,
+                "chunks": self.n_chunks,
+                "sentences": self.n_sentences,
+            },
             "chunking": {
                 "max_chars": self.chunk_max_chars,
                 "overlap_sentences": self.chunk_overlap_sentences,
@@ -177,13 +190,14 @@ def parse_manifest(raw: Any) -> Manifest:
         created_at=_get(raw, "created_at", str),
         n_documents=_get(counts, "documents", int),
         n_chunks=_get(counts, "chunks", int),
+        n_sentences=_get(counts, "sentences", int),
         chunk_max_chars=_get(chunking, "max_chars", int),
         chunk_overlap_sentences=_get(chunking, "overlap_sentences", int),
         index_kind=kind,
         index_params={str(k): v for k, v in params.items()},
         files=files,
     )
-    if min(manifest.n_documents, manifest.n_chunks, identity.dim - 1) < 0:
+    if min(manifest.n_documents, manifest.n_chunks, manifest.n_sentences, identity.dim - 1) < 0:
         raise ManifestError("negative count or non-positive dimension")
     return manifest
 
@@ -193,21 +207,28 @@ def choose_index_kind(n_chunks: int, exact_search_max_chunks: int) -> IndexKind:
     return "flat" if n_chunks <= exact_search_max_chunks else "hnsw"
 
 
+def _validate_vectors(what: str, vectors: npt.NDArray[Any], rows: int, dim: int) -> None:
+    if vectors.dtype != np.float32 or vectors.ndim != 2:
+        raise ValueError(
+            f"{what} vectors must be 2-D float32, got {vectors.dtype} {vectors.shape}"
+        )
+    if vectors.shape != (rows, dim):
+        raise ValueError(f"{what} vectors shape {vectors.shape} != ({rows} {what}s, dim {dim})")
+    if not np.isfinite(vectors).all():
+        raise ValueError(f"{what} vectors contain NaN or infinity")
+
+
 def validate_generation(
     identity: EmbedderIdentity,
     documents: Sequence[Document],
     chunks: Sequence[Chunk],
     vectors: npt.NDArray[Any],
+    sentences: Sequence[SentenceSpan],
+    sentence_vectors: npt.NDArray[Any],
 ) -> None:
     """Reject inconsistent input before anything touches the disk (ValueError: a caller bug)."""
-    if vectors.dtype != np.float32 or vectors.ndim != 2:
-        raise ValueError(f"vectors must be 2-D float32, got {vectors.dtype} {vectors.shape}")
-    if vectors.shape != (len(chunks), identity.dim):
-        raise ValueError(
-            f"vectors shape {vectors.shape} != ({len(chunks)} chunks, dim {identity.dim})"
-        )
-    if not np.isfinite(vectors).all():
-        raise ValueError("vectors contain NaN or infinity")
+    _validate_vectors("chunk", vectors, len(chunks), identity.dim)
+    _validate_vectors("sentence", sentence_vectors, len(sentences), identity.dim)
     by_id: dict[str, Document] = {}
     for doc in documents:
         if doc.doc_id in by_id:
@@ -223,6 +244,16 @@ def validate_generation(
             raise ValueError(f"chunk {chunk.chunk_id!r} refers to unknown doc {chunk.doc_id!r}")
         if owner.text[chunk.start : chunk.end] != chunk.text:
             raise ValueError(f"chunk {chunk.chunk_id!r} does not match its document's text")
+    spans: set[SentenceSpan] = set()
+    for sentence in sentences:
+        if sentence in spans:
+            raise ValueError(f"duplicate sentence {sentence}")
+        spans.add(sentence)
+        owner = by_id.get(sentence.doc_id)
+        if owner is None:
+            raise ValueError(f"sentence {sentence} refers to an unknown document")
+        if not 0 <= sentence.start < sentence.end <= len(owner.text):
+            raise ValueError(f"sentence {sentence} lies outside its document's text")
 
 
 def build_faiss_index(vectors: Vectors, kind: IndexKind) -> tuple[faiss.Index, dict[str, float]]:
@@ -414,6 +445,10 @@ CREATE TABLE chunks (
     "start" INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL
 );
 CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE TABLE sentences (
+    "row" INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    "start" INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
 """
 
 
@@ -421,6 +456,7 @@ def _write_sqlite(
     path: Path,
     documents: Sequence[Document],
     chunks: Sequence[Chunk],
+    sentences: Sequence[SentenceSpan],
     stories: Mapping[str, str],
 ) -> None:
     con = sqlite3.connect(path)
@@ -451,6 +487,10 @@ def _write_sqlite(
                     (row, c.chunk_id, c.doc_id, c.n, c.start, c.end, c.text)
                     for row, c in enumerate(chunks)
                 ),
+            )
+            con.executemany(
+                "INSERT INTO sentences VALUES (?, ?, ?, ?)",
+                ((row, s.doc_id, s.start, s.end) for row, s in enumerate(sentences)),
             )
     finally:
         con.close()
@@ -498,16 +538,20 @@ def write_generation(
     vectors: Vectors,
     stories: Mapping[str, str],
     settings: IndexSettings,
+    *,
+    sentences: Sequence[SentenceSpan],
+    sentence_vectors: Vectors,
 ) -> Path:
     """Write a complete new generation, make it live, and delete older ones.
 
-    `chunks[i]` is described by `vectors[i]`; `stories` maps doc_id -> story id (a doc missing
-    from it is its own story). Returns the new generation directory. On any exception the
-    previous generation stays live and the partial directory is removed (or, after a crash,
-    removed by the next write).
+    `chunks[i]` is described by `vectors[i]` and `sentences[i]` by `sentence_vectors[i]`;
+    `stories` maps doc_id -> story id (a doc missing from it is its own story). Returns the new
+    generation directory. On any exception the previous generation stays live and the partial
+    directory is removed (or, after a crash, removed by the next write).
     """
-    validate_generation(identity, documents, chunks, vectors)
+    validate_generation(identity, documents, chunks, vectors, sentences, sentence_vectors)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
     faiss.omp_set_num_threads(max(1, settings.embedding_threads))
     with writer_lock(index_dir):
         try:
@@ -523,9 +567,10 @@ def write_generation(
             kind = choose_index_kind(len(chunks), settings.exact_search_max_chunks)
             index, params = build_faiss_index(vectors, kind)
             _write_vectors(gen_dir / VECTORS_FILE, vectors)
+            _write_vectors(gen_dir / SENTENCE_VECTORS_FILE, sentence_vectors)
             _write_faiss(gen_dir / FAISS_FILE, index)
             _fsync_file(gen_dir / FAISS_FILE)
-            _write_sqlite(gen_dir / SQLITE_FILE, documents, chunks, stories)
+            _write_sqlite(gen_dir / SQLITE_FILE, documents, chunks, sentences, stories)
             _fsync_file(gen_dir / SQLITE_FILE)
             manifest = Manifest(
                 format_version=FORMAT_VERSION,
@@ -533,6 +578,7 @@ def write_generation(
                 created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 n_documents=len(documents),
                 n_chunks=len(chunks),
+                n_sentences=len(sentences),
                 chunk_max_chars=settings.chunk_max_chars,
                 chunk_overlap_sentences=settings.chunk_overlap_sentences,
                 index_kind=kind,
@@ -552,10 +598,11 @@ def write_generation(
         _fsync_dir(index_dir)
         _remove_stale(index_dir, keep=name)
     log.info(
-        "index generation %s: %d documents, %d chunks, %s %s",
+        "index generation %s: %d documents, %d chunks, %d sentences, %s %s",
         name,
         len(documents),
         len(chunks),
+        len(sentences),
         kind,
         params or "",
     )
@@ -573,6 +620,8 @@ class _Loaded:
     story_ids: dict[str, str]
     chunks: list[Chunk]
     vectors: Vectors
+    sentences: list[SentenceSpan]
+    sentence_vectors: Vectors
     index: faiss.Index
 
 
@@ -622,12 +671,13 @@ def _verify_files(gen_dir: Path, manifest: Manifest) -> None:
 
 
 def _read_sqlite(
-    gen_dir: Path, n_chunks: int
-) -> tuple[dict[str, Document], dict[str, str], list[Chunk]]:
+    gen_dir: Path, n_chunks: int, n_sentences: int
+) -> tuple[dict[str, Document], dict[str, str], list[Chunk], list[SentenceSpan]]:
     path = gen_dir / SQLITE_FILE
     documents: dict[str, Document] = {}
     story_ids: dict[str, str] = {}
     chunks: list[Chunk] = []
+    sentences: list[SentenceSpan] = []
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
         try:
@@ -657,13 +707,44 @@ def _read_sqlite(
                 if doc is None or doc.text[start:end] != text:
                     raise _corrupt(gen_dir, f"chunk {chunk_id!r} does not match its document")
                 chunks.append(Chunk(chunk_id, doc_id, n, text, start, end))
+            for row, (rowno, doc_id, start, end) in enumerate(
+                con.execute('SELECT "row", doc_id, "start", "end" FROM sentences ORDER BY "row"')
+            ):
+                if rowno != row:
+                    raise _corrupt(gen_dir, f"sentence rows are not contiguous at {row}")
+                doc = documents.get(doc_id)
+                if (
+                    doc is None
+                    or not isinstance(start, int)
+                    or not isinstance(end, int)
+                    or not 0 <= start < end <= len(doc.text)
+                ):
+                    raise _corrupt(gen_dir, f"sentence row {row} lies outside its document")
+                sentences.append(SentenceSpan(doc_id, start, end))
         finally:
             con.close()
     except sqlite3.Error as exc:
         raise _corrupt(gen_dir, f"{SQLITE_FILE}: {exc}") from exc
     if len(chunks) != n_chunks:
         raise _corrupt(gen_dir, f"{SQLITE_FILE} has {len(chunks)} chunks, expected {n_chunks}")
-    return documents, story_ids, chunks
+    if len(sentences) != n_sentences:
+        raise _corrupt(
+            gen_dir, f"{SQLITE_FILE} has {len(sentences)} sentences, expected {n_sentences}"
+        )
+    return documents, story_ids, chunks, sentences
+
+
+def _load_vectors(gen_dir: Path, name: str, rows: int, dim: int) -> Vectors:
+    try:
+        vectors = np.load(gen_dir / name, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise _corrupt(gen_dir, f"{name}: {exc}") from exc
+    if vectors.dtype != np.float32 or vectors.shape != (rows, dim):
+        raise _corrupt(gen_dir, f"{name} is {vectors.dtype} {vectors.shape}, expected {rows} rows")
+    if vectors.flags.writeable:  # an empty array is not memory-mapped
+        vectors.setflags(write=False)
+    loaded: Vectors = vectors
+    return loaded
 
 
 def _load_generation(gen_dir: Path, expected: EmbedderIdentity | None) -> _Loaded:
@@ -672,13 +753,8 @@ def _load_generation(gen_dir: Path, expected: EmbedderIdentity | None) -> _Loade
     manifest = _read_manifest(gen_dir, expected)
     _verify_files(gen_dir, manifest)
     n, dim = manifest.n_chunks, manifest.identity.dim
-
-    try:
-        vectors = np.load(gen_dir / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise _corrupt(gen_dir, f"{VECTORS_FILE}: {exc}") from exc
-    if vectors.dtype != np.float32 or vectors.shape != (n, dim):
-        raise _corrupt(gen_dir, f"{VECTORS_FILE} is {vectors.dtype} {vectors.shape}")
+    vectors = _load_vectors(gen_dir, VECTORS_FILE, n, dim)
+    sentence_vectors = _load_vectors(gen_dir, SENTENCE_VECTORS_FILE, manifest.n_sentences, dim)
 
     try:
         index = faiss.read_index(str(gen_dir / FAISS_FILE))
@@ -692,10 +768,12 @@ def _load_generation(gen_dir: Path, expected: EmbedderIdentity | None) -> _Loade
     if isinstance(index, faiss.IndexHNSWFlat):
         index.hnsw.efSearch = int(manifest.index_params.get("ef_search", 128))
 
-    documents, story_ids, chunks = _read_sqlite(gen_dir, n)
+    documents, story_ids, chunks, sentences = _read_sqlite(gen_dir, n, manifest.n_sentences)
     if len(documents) != manifest.n_documents:
         raise _corrupt(gen_dir, f"{len(documents)} documents, expected {manifest.n_documents}")
-    return _Loaded(manifest, documents, story_ids, chunks, vectors, index)
+    return _Loaded(
+        manifest, documents, story_ids, chunks, vectors, sentences, sentence_vectors, index
+    )
 
 
 class IndexSnapshot:
@@ -707,12 +785,22 @@ class IndexSnapshot:
         self.documents = loaded.documents
         self.chunks = loaded.chunks
         self.vectors = loaded.vectors
+        self.sentences = loaded.sentences
+        self._sentence_vectors = loaded.sentence_vectors
         self._index = loaded.index
         self._story_ids = loaded.story_ids
         self._row_of = {c.chunk_id: row for row, c in enumerate(self.chunks)}
         self._doc_rows: dict[str, list[int]] = {}
         for row, c in enumerate(self.chunks):
             self._doc_rows.setdefault(c.doc_id, []).append(row)
+        # Per document, its sentences as (start, end, row) sorted by offsets, and their starts.
+        self._doc_sentences: dict[str, list[tuple[int, int, int]]] = {}
+        for row, s in enumerate(self.sentences):
+            self._doc_sentences.setdefault(s.doc_id, []).append((s.start, s.end, row))
+        self._doc_sentence_starts: dict[str, list[int]] = {}
+        for doc_id, spans in self._doc_sentences.items():
+            spans.sort()
+            self._doc_sentence_starts[doc_id] = [start for start, _, _ in spans]
         self._stories: dict[str, list[str]] = {}
         for doc_id, story in self._story_ids.items():
             self._stories.setdefault(story, []).append(doc_id)
@@ -771,6 +859,33 @@ class IndexSnapshot:
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """The document's chunks in order (empty for an unknown document)."""
         return [self.chunks[row] for row in self._doc_rows.get(doc_id, [])]
+
+    @property
+    def sentence_vectors(self) -> Vectors:
+        """One unit row per sentence (`sentences[i]` <-> row i); read-only."""
+        return self._sentence_vectors
+
+    def sentence_rows_of(self, doc_id: str) -> list[int]:
+        """Rows of the document's sentences in text order (empty for an unknown document)."""
+        return [row for _, _, row in self._doc_sentences.get(doc_id, [])]
+
+    def sentences_in(self, chunk: Chunk) -> list[tuple[int, int, int]]:
+        """(start, end, row) of the sentences lying wholly inside `chunk`, in text order.
+
+        Offsets are relative to `chunk.text`; `row` indexes `sentences`/`sentence_vectors`.
+        A piece of an over-long sentence that chunking cut up is no sentence of its own.
+        """
+        spans = self._doc_sentences.get(chunk.doc_id)
+        if not spans:
+            return []
+        i = bisect.bisect_left(self._doc_sentence_starts[chunk.doc_id], chunk.start)
+        out: list[tuple[int, int, int]] = []
+        while i < len(spans) and spans[i][0] < chunk.end:
+            start, end, row = spans[i]
+            if end <= chunk.end:
+                out.append((start - chunk.start, end - chunk.start, row))
+            i += 1
+        return out
 
     def story_of(self, doc_id: str) -> list[str]:
         """doc_ids of the same story, `doc_id` first; KeyError for an unknown document."""

@@ -103,7 +103,7 @@ class AnswerEngine:
             settings=settings,
             embedder=embedder,
             retriever=HybridRetriever(snapshot, candidates=settings.candidates),
-            answerer=ExtractiveAnswerer(embedder, RussianNer()),
+            answerer=ExtractiveAnswerer(snapshot, RussianNer()),
             chat_model=make_chat_model(settings)
             if settings.llm_provider and settings.llm_model
             else None,

@@ -185,9 +185,8 @@ def evaluate_set(
         sims = engine.answerer.best_similarity(
             question, qvec, absent[: rag_settings.answer_chunks]
         )
-        present = engine.answerer.best_similarity(question, qvec, reading)
-        if present is not None:
-            report.sims_present.append(present)
+        if answer.confidence:
+            report.sims_present.append(answer.confidence)
         if sims is not None:
             report.sims_absent.append(sims)
             refused_absent += sims < rag_settings.refuse_below

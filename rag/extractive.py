@@ -10,9 +10,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.chunking import split_sentences
 from index.dates import parse_date
-from index.embedder import Embedder, Vectors
+from index.embedder import Vectors
+from index.store import IndexSnapshot
 from rag.answer import Answer, Citation
 from rag.entities import Entity, RussianNer, find_entities, latin
 from rag.hits import Hit
@@ -56,6 +56,7 @@ TYPE_BONUS = 0.02
 # (mean over 300 XQuAD pairs, bench/language_offset.py); added back so languages compete fairly.
 CROSS_LANGUAGE_OFFSET = 0.068
 TYPE_MARGIN = 0.05
+MAX_NER_SENTENCES = 6
 FOCUS_BONUS = 0.03
 CHUNK_WEIGHT = 0.3
 
@@ -87,25 +88,31 @@ def satisfies(qtype: QType, sentence: str, entities: Sequence[Entity]) -> bool:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, embedder: Embedder, ner: RussianNer) -> None:
-        self._embedder = embedder
+    """Answers from the sentences of retrieved chunks, using the index's sentence vectors.
+
+    `hits` must come from `snapshot` (the vectors were embedded when it was built).
+    """
+
+    def __init__(self, snapshot: IndexSnapshot, ner: RussianNer) -> None:
+        self._snapshot = snapshot
         self._ner = ner
 
     def candidates(
         self, question: Question, question_vector: Vectors, hits: Sequence[Hit]
     ) -> list[Candidate]:
         spans: list[tuple[Hit, int, int]] = []
-        seen: set[tuple[str, int]] = set()
+        rows: list[int] = []
+        seen: set[int] = set()  # sentence rows: overlapping chunks share sentences
         for hit in hits:
-            for start, end in split_sentences(hit.chunk.text):
-                key = (hit.document.doc_id, hit.chunk.start + start)
-                if key in seen or end - start < 12:
+            for start, end, row in self._snapshot.sentences_in(hit.chunk):
+                if row in seen or end - start < 12:
                     continue
-                seen.add(key)
+                seen.add(row)
                 spans.append((hit, start, end))
+                rows.append(row)
         if not spans:
             return []
-        vectors = self._embedder.embed_passages([h.chunk.text[s:e] for h, s, e in spans])
+        vectors = self._snapshot.sentence_vectors[rows]
         sims = vectors @ question_vector.reshape(-1)
         out = []
         for (h, s, e), raw in zip(spans, sims, strict=True):
@@ -167,8 +174,18 @@ class ExtractiveAnswerer:
     ) -> tuple[list[Candidate], dict[tuple[str, int], list[Entity]]]:
         """Sentences best first: similarity, their chunk's score, and the question type."""
         cands = self.candidates(question, question_vector, hits)
-        needs_entities = question.qtype in (QType.WHO, QType.WHERE)
-        entities = {c.key: self._entities(c) if needs_entities else [] for c in cands}
+        # NER costs milliseconds per sentence: run it only where it can change the choice,
+        # on the few sentences within TYPE_MARGIN of the most similar one.
+        entities: dict[tuple[str, int], list[Entity]] = {c.key: [] for c in cands}
+        if question.qtype in (QType.WHO, QType.WHERE) and cands:
+            top = max(c.similarity for c in cands)
+            near = sorted(
+                (c for c in cands if c.similarity >= top - TYPE_MARGIN),
+                key=lambda c: c.similarity,
+                reverse=True,
+            )
+            for c in near[:MAX_NER_SENTENCES]:
+                entities[c.key] = self._entities(c)
         ranked = sorted(
             cands,
             key=lambda c: (

@@ -7,7 +7,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import PrivateAttr
 
 from rag.engine import AnswerEngine
 from rag.question import analyse
@@ -16,10 +16,17 @@ from rag.question import analyse
 class NewsRetriever(BaseRetriever):
     """Returns chunks with their citation metadata (chunk_id, title, date, source)."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    engine: AnswerEngine
     k: int = 5
+    # Private: pydantic cannot (and need not) build a schema for the engine and its models.
+    _engine: AnswerEngine = PrivateAttr()
+
+    def __init__(self, engine: AnswerEngine, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._engine = engine
+
+    @property
+    def engine(self) -> AnswerEngine:
+        return self._engine
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any

@@ -26,7 +26,9 @@ class HybridRetriever:
         self.snapshot = snapshot
         self.candidates = candidates
         self.params = params
-        texts = [c.text for c in snapshot.chunks]
+        # The title names what a chunk is about even when its sentences never repeat it
+        # ("Official languages are ..." under "Aruba"): +4 points R@1 on TyDi ru (bench/).
+        texts = [f"{snapshot.document_of(c).title}\n{c.text}" for c in snapshot.chunks]
         self.lexical = LexicalIndex.build(texts)
         self.names = LexicalIndex.build(texts, tokenizer=name_keys)
         self._row_lang = [snapshot.document_of(c).language for c in snapshot.chunks]

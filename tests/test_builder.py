@@ -1,4 +1,5 @@
-"""Incremental indexing with the real embedder: only new or changed chunks are embedded."""
+"""Incremental indexing with the real embedder: only new or changed chunks and sentences are
+embedded."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import numpy as np
 import pytest
 
 from index.builder import UpdateReport, plan_update, update_index, with_content_hash
-from index.chunking import chunk_document
-from index.documents import Document
+from index.chunking import chunk_document, split_sentences
+from index.documents import Document, SentenceSpan
 from index.embedder import EmbedderIdentity, Vectors
 from index.errors import CorruptIndexError, IncompatibleIndexError
 from index.settings import IndexSettings
@@ -117,6 +118,15 @@ def n_chunks(settings: IndexSettings, *docs: Document) -> int:
     )
 
 
+def n_sentences(*docs: Document) -> int:
+    return sum(len(split_sentences(d.text)) for d in docs)
+
+
+def n_texts(settings: IndexSettings, *docs: Document) -> int:
+    """What embedding `docs` from scratch encodes: their chunks and their sentences."""
+    return n_chunks(settings, *docs) + n_sentences(*docs)
+
+
 def run(
     settings: IndexSettings, embedder: Any, docs: list[Document], **kwargs: Any
 ) -> tuple[UpdateReport, int]:
@@ -130,18 +140,38 @@ def vectors_by_chunk(snap: IndexSnapshot) -> dict[str, Vectors]:
     return {c.chunk_id: np.array(snap.vectors[i]) for i, c in enumerate(snap.chunks)}
 
 
+def vectors_by_sentence(snap: IndexSnapshot) -> dict[SentenceSpan, Vectors]:
+    return {s: np.array(snap.sentence_vectors[i]) for i, s in enumerate(snap.sentences)}
+
+
 def test_first_build_then_nothing_to_do(settings: IndexSettings, embedder: Any) -> None:
     total = n_chunks(settings, *DOCS)
     assert total > len(DOCS)  # several chunks per document
 
+    sentences = n_sentences(*DOCS)
+    assert sentences > len(DOCS)
+
     report, encoded = run(settings, embedder, DOCS, prune_prefix=PREFIX)
     assert (report.added, report.changed, report.removed, report.unchanged) == (4, 0, 0, 0)
-    assert report.chunks_embedded == encoded == total == report.total_chunks
+    assert report.chunks_embedded == total == report.total_chunks
+    assert report.sentences_embedded == sentences == report.total_sentences
+    assert encoded == total + sentences
     assert report.total_documents == 4 and report.generation is not None
 
     snap = IndexSnapshot.load(settings.index_dir, expected=embedder.identity)
     assert set(snap.documents) == {d.doc_id for d in DOCS}
     assert all(d.content_hash for d in snap.documents.values())
+    # Every document's sentences, in order; each chunk is exactly its sentences.
+    for doc in DOCS:
+        rows = snap.sentence_rows_of(doc.doc_id)
+        assert [(snap.sentences[r].start, snap.sentences[r].end) for r in rows] == (
+            split_sentences(doc.text)
+        )
+        for chunk in snap.chunks_of(doc.doc_id):
+            inside = snap.sentences_in(chunk)
+            assert inside and inside[0][0] == 0 and inside[-1][1] == len(chunk.text)
+    texts = [snap.documents[s.doc_id].text[s.start : s.end] for s in snap.sentences]
+    np.testing.assert_allclose(snap.sentence_vectors, embedder.embed_passages(texts), atol=1e-4)
     query = embedder.embed_queries(["Какую ставку сохранил Центробанк?"])
     (hits,) = snap.search(query, k=3)
     assert snap.chunks[hits[0][0]].doc_id == "ru-bank"
@@ -151,19 +181,25 @@ def test_first_build_then_nothing_to_do(settings: IndexSettings, embedder: Any) 
 
     current = (settings.index_dir / "CURRENT").read_text()
     again, encoded = run(settings, embedder, DOCS, prune_prefix=PREFIX)
-    assert encoded == 0 and again.chunks_embedded == 0
+    assert encoded == 0 and again.chunks_embedded == again.sentences_embedded == 0
     assert again.generation is None
     assert (again.added, again.changed, again.removed, again.unchanged) == (0, 0, 0, 4)
-    assert (again.total_documents, again.total_chunks) == (4, total)
+    assert (again.total_documents, again.total_chunks, again.total_sentences) == (
+        4,
+        total,
+        sentences,
+    )
     assert (settings.index_dir / "CURRENT").read_text() == current
     assert IndexSnapshot.load(settings.index_dir).path == snap.path
 
 
-def test_editing_one_document_re_embeds_only_its_chunks(
+def test_editing_one_document_re_embeds_only_its_chunks_and_sentences(
     built: IndexSettings, embedder: Any
 ) -> None:
     settings = built
-    before = vectors_by_chunk(IndexSnapshot.load(settings.index_dir))
+    old = IndexSnapshot.load(settings.index_dir)
+    before = vectors_by_chunk(old)
+    sentences_before = vectors_by_sentence(old)
 
     edited = replace(
         DOCS[2],
@@ -173,7 +209,10 @@ def test_editing_one_document_re_embeds_only_its_chunks(
     docs = [DOCS[0], DOCS[1], edited, DOCS[3]]
     report, encoded = run(settings, embedder, docs, prune_prefix=PREFIX)
     assert (report.added, report.changed, report.removed, report.unchanged) == (0, 1, 0, 3)
-    assert encoded == report.chunks_embedded == n_chunks(settings, edited)
+    assert report.chunks_embedded == n_chunks(settings, edited)
+    assert report.sentences_embedded == n_sentences(edited)
+    assert encoded == n_texts(settings, edited)
+    assert report.total_sentences == n_sentences(*docs)
 
     snap = IndexSnapshot.load(settings.index_dir)
     assert snap.documents["en-budget"].text == edited.text
@@ -181,6 +220,18 @@ def test_editing_one_document_re_embeds_only_its_chunks(
     for chunk_id, vec in after.items():
         if not chunk_id.startswith("en-budget#"):
             np.testing.assert_array_equal(vec, before[chunk_id])
+    sentences_after = vectors_by_sentence(snap)
+    for span, vec in sentences_after.items():
+        if span.doc_id != "en-budget":
+            np.testing.assert_array_equal(vec, sentences_before[span])
+    budget = [snap.sentences[r] for r in snap.sentence_rows_of("en-budget")]
+    assert [(s.start, s.end) for s in budget] == split_sentences(edited.text)
+    last = budget[-1]
+    np.testing.assert_allclose(
+        sentences_after[last],
+        embedder.embed_passages([edited.text[last.start : last.end]])[0],
+        atol=1e-4,
+    )
     assert snap.search(embedder.embed_passages([snap.chunks[-1].text]), k=1)[0][0][0] == (
         len(snap) - 1
     )
@@ -203,14 +254,17 @@ def test_deleted_file_under_prefix_is_pruned(built: IndexSettings, embedder: Any
     snap = IndexSnapshot.load(settings.index_dir)
     assert "en-storm" not in snap.documents
     assert not [c for c in snap.chunks if c.doc_id == "en-storm"]
+    assert not [s for s in snap.sentences if s.doc_id == "en-storm"]
     assert len(snap) == n_chunks(settings, *DOCS[:3]) == report.total_chunks
+    assert len(snap.sentences) == n_sentences(*DOCS[:3]) == report.total_sentences
 
 
 def test_adding_a_url_prunes_nothing(built: IndexSettings, embedder: Any) -> None:
     settings = built
     report, encoded = run(settings, embedder, [URL_DOC])
     assert (report.added, report.removed) == (1, 0)
-    assert encoded == n_chunks(settings, URL_DOC)
+    assert encoded == n_texts(settings, URL_DOC)
+    assert report.sentences_embedded == n_sentences(URL_DOC)
     # A prefix that matches none of the corpus files prunes none of them either.
     report, encoded = run(settings, embedder, [URL_DOC], prune_prefix="https://news.example.com/")
     assert (report.removed, report.unchanged, encoded, report.generation) == (0, 1, 0, None)
@@ -224,16 +278,26 @@ def test_adding_a_url_prunes_nothing(built: IndexSettings, embedder: Any) -> Non
 def test_rebuild_re_embeds_everything(built: IndexSettings, embedder: Any) -> None:
     settings = built
     report, encoded = run(settings, embedder, DOCS, rebuild=True)
-    assert encoded == report.chunks_embedded == n_chunks(settings, *DOCS)
+    assert report.chunks_embedded == n_chunks(settings, *DOCS)
+    assert report.sentences_embedded == n_sentences(*DOCS)
+    assert encoded == n_texts(settings, *DOCS)
     assert report.added == 4 and report.generation is not None
 
 
 def test_new_chunking_settings_re_chunk_everything(settings: IndexSettings, embedder: Any) -> None:
     run(settings, embedder, DOCS[:2])
+    sentences_before = vectors_by_sentence(IndexSnapshot.load(settings.index_dir))
     wider = settings.model_copy(update={"chunk_max_chars": 400})
     report, encoded = run(wider, embedder, DOCS[:2])
+    # Sentences do not depend on chunking: the same text keeps its sentence vectors.
     assert encoded == report.chunks_embedded == n_chunks(wider, *DOCS[:2]) == 2
-    assert IndexSnapshot.load(settings.index_dir).manifest.chunk_max_chars == 400
+    assert report.sentences_embedded == 0 and report.total_sentences == n_sentences(*DOCS[:2])
+    snap = IndexSnapshot.load(settings.index_dir)
+    assert snap.manifest.chunk_max_chars == 400
+    after = vectors_by_sentence(snap)
+    assert after.keys() == sentences_before.keys()
+    for span, vec in after.items():
+        np.testing.assert_array_equal(vec, sentences_before[span])
 
 
 class RenamedEmbedder:
@@ -262,7 +326,7 @@ def test_other_embedder_needs_rebuild(settings: IndexSettings, embedder: Any) ->
     with pytest.raises(IncompatibleIndexError, match="newsbot index --rebuild"):
         run(settings, other, DOCS[:2])
     _, encoded = run(settings, other, DOCS[:2], rebuild=True)
-    assert encoded == n_chunks(settings, *DOCS[:2])
+    assert encoded == n_texts(settings, *DOCS[:2])
     assert IndexSnapshot.load(settings.index_dir).identity == other.identity
 
 
@@ -270,6 +334,11 @@ def test_corrupt_index_needs_rebuild(settings: IndexSettings, embedder: Any) -> 
     report, _ = run(settings, embedder, DOCS[:2])
     assert report.generation is not None
     (report.generation / "vectors.npy").write_bytes(b"garbage")
+    with pytest.raises(CorruptIndexError, match="newsbot index --rebuild"):
+        run(settings, embedder, DOCS[:2])
+    report, _ = run(settings, embedder, DOCS[:2], rebuild=True)
+    assert report.generation is not None
+    (report.generation / "sentence_vectors.npy").unlink()
     with pytest.raises(CorruptIndexError, match="newsbot index --rebuild"):
         run(settings, embedder, DOCS[:2])
     report, _ = run(settings, embedder, DOCS[:2], rebuild=True)

@@ -126,3 +126,17 @@ def test_json_shape(engine: AnswerEngine) -> None:
     assert {"question", "language", "answered", "answer", "citations", "timings_ms"} <= set(data)
     assert {"n", "doc_id", "title", "date", "source", "quote"} <= set(data["citations"][0])
     assert Path(REPO_ROOT / data["citations"][0]["source"]).is_file()
+
+
+def test_langchain_retriever_returns_cited_chunks(engine: AnswerEngine) -> None:
+    from rag.langchain_retriever import NewsRetriever
+
+    docs = NewsRetriever(engine=engine, k=3).invoke("Who signed the ZGC agreement?")
+    assert 1 <= len(docs) <= 3
+    snapshot = engine.retriever.snapshot
+    for d in docs:
+        chunk = snapshot.chunk(d.metadata["chunk_id"])
+        assert d.page_content == chunk.text
+        assert d.metadata["doc_id"] == chunk.doc_id
+    assert any(d.metadata["doc_id"] == ZGC_ARTICLE for d in docs)
+    assert NewsRetriever(engine=engine).invoke("   ") == []

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from index import store
-from index.documents import Chunk, Document
+from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import EmbedderIdentity
 from index.errors import CorruptIndexError, IncompatibleIndexError, IndexMissingError
 from index.settings import IndexSettings
@@ -72,6 +72,11 @@ def make_corpus(n_docs: int) -> tuple[list[Document], list[Chunk]]:
     return docs, chunks
 
 
+def make_sentences(chunks: list[Chunk]) -> list[SentenceSpan]:
+    """One sentence per chunk, stored in reverse so that rows are not in text order."""
+    return [SentenceSpan(c.doc_id, c.start, c.end) for c in reversed(chunks)]
+
+
 def unit_vectors(n: int, seed: int = 7) -> np.ndarray[Any, np.dtype[np.float32]]:
     rng = np.random.default_rng(seed)
     v = rng.standard_normal((n, DIM)).astype(np.float32)
@@ -87,6 +92,7 @@ def write_small(settings: IndexSettings, n_docs: int = 3, seed: int = 7) -> Path
     docs, chunks = make_corpus(n_docs)
     stories = {d.doc_id: d.doc_id for d in docs}
     stories["d0002"] = "d0000"  # d0000 and d0002 tell the same story
+    sentences = make_sentences(chunks)
     return write_generation(
         settings.index_dir,
         IDENTITY,
@@ -95,6 +101,8 @@ def write_small(settings: IndexSettings, n_docs: int = 3, seed: int = 7) -> Path
         unit_vectors(len(chunks), seed),
         stories,
         settings,
+        sentences=sentences,
+        sentence_vectors=unit_vectors(len(sentences), seed + 100),
     )
 
 
@@ -137,10 +145,50 @@ def test_round_trip(tmp_path: Path) -> None:
         snap.search(np.ones((1, DIM + 1), dtype=np.float32), k=1)
 
     manifest = json.loads((gen / "manifest.json").read_text())
+    assert manifest["format_version"] == 2
     assert manifest["embedder"] == IDENTITY.as_dict()
     assert manifest["faiss"]["kind"] == "flat"
-    for name in ("vectors.npy", "faiss.index", "meta.sqlite"):
+    assert manifest["counts"]["sentences"] == len(chunks)
+    for name in ("vectors.npy", "sentence_vectors.npy", "faiss.index", "meta.sqlite"):
         assert manifest["files"][name]["size"] == (gen / name).stat().st_size
+
+
+def test_sentences_round_trip(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    docs, chunks = make_corpus(3)
+    sentences = make_sentences(chunks)
+    write_small(settings)
+
+    snap = IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
+    assert snap.manifest.n_sentences == len(sentences)
+    assert snap.sentences == sentences
+    np.testing.assert_array_equal(snap.sentence_vectors, unit_vectors(len(sentences), 107))
+    assert not snap.sentence_vectors.flags.writeable
+    with pytest.raises(ValueError):
+        snap.sentence_vectors[0, 0] = 1.0
+
+    def row(doc_id: str, n: int) -> int:
+        c = chunks[int(doc_id[1:]) * 3 + n]
+        return sentences.index(SentenceSpan(doc_id, c.start, c.end))
+
+    assert snap.sentence_rows_of("d0001") == [row("d0001", n) for n in range(3)]
+    assert snap.sentence_rows_of("d0009") == []
+    # A one-sentence chunk holds its sentence; offsets are relative to the chunk.
+    assert snap.sentences_in(chunks[4]) == [(0, len(chunks[4].text), row("d0001", 1))]
+    # A chunk over the whole document: all three, in text order.
+    doc = docs[1]
+    whole = Chunk("d0001#x", "d0001", 9, doc.text, 0, len(doc.text))
+    got = snap.sentences_in(whole)
+    assert [r for _, _, r in got] == [row("d0001", n) for n in range(3)]
+    assert [doc.text[s:e] for s, e, _ in got] == [c.text for c in chunks[3:6]]
+    # A chunk starting inside the first sentence and ending inside the third: only the second.
+    part = Chunk("d0001#y", "d0001", 10, doc.text[5 : chunks[5].start + 3], 5, chunks[5].start + 3)
+    second = chunks[4]
+    assert snap.sentences_in(part) == [
+        (second.start - 5, second.end - 5, row("d0001", 1)),
+    ]
+    assert part.text[second.start - 5 : second.end - 5] == second.text
+    assert snap.sentences_in(Chunk("zz#0", "zz", 0, "", 0, 0)) == []
 
 
 def test_new_generation_replaces_and_deletes_the_old_one(tmp_path: Path) -> None:
@@ -158,7 +206,18 @@ def test_approximate_index_past_threshold(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, exact_search_max_chunks=50)
     docs, chunks = make_corpus(100)  # 300 chunks
     vectors = unit_vectors(len(chunks))
-    write_generation(settings.index_dir, IDENTITY, docs, chunks, vectors, {}, settings)
+    sentences = make_sentences(chunks)
+    write_generation(
+        settings.index_dir,
+        IDENTITY,
+        docs,
+        chunks,
+        vectors,
+        {},
+        settings,
+        sentences=sentences,
+        sentence_vectors=unit_vectors(len(sentences)),
+    )
 
     snap = IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
     assert snap.index_kind == "hnsw"
@@ -182,16 +241,40 @@ def test_choose_index_kind_boundary() -> None:
 
 def test_invalid_input_is_rejected_before_writing(tmp_path: Path) -> None:
     docs, chunks = make_corpus(2)
+    sents = make_sentences(chunks)
+    svecs = unit_vectors(len(sents))
+    vecs = unit_vectors(len(chunks))
     with pytest.raises(ValueError, match="shape"):
-        validate_generation(IDENTITY, docs, chunks, unit_vectors(len(chunks) - 1))
+        validate_generation(IDENTITY, docs, chunks, unit_vectors(len(chunks) - 1), sents, svecs)
     with pytest.raises(ValueError, match="float32"):
-        validate_generation(IDENTITY, docs, chunks, unit_vectors(len(chunks)).astype(np.float64))
+        validate_generation(IDENTITY, docs, chunks, vecs.astype(np.float64), sents, svecs)
     bad = [*chunks[:-1], Chunk("d0001#2", "d0001", 2, "not the text", 0, 12)]
     with pytest.raises(ValueError, match="does not match"):
-        validate_generation(IDENTITY, docs, bad, unit_vectors(len(chunks)))
+        validate_generation(IDENTITY, docs, bad, vecs, sents, svecs)
+    with pytest.raises(ValueError, match="sentence vectors shape"):
+        validate_generation(IDENTITY, docs, chunks, vecs, sents, svecs[:-1])
+    with pytest.raises(ValueError, match="outside"):
+        outside = SentenceSpan("d0001", 0, len(docs[1].text) + 1)
+        validate_generation(IDENTITY, docs, chunks, vecs, [*sents[:-1], outside], svecs)
+    with pytest.raises(ValueError, match="unknown document"):
+        validate_generation(
+            IDENTITY, docs, chunks, vecs, [*sents[:-1], SentenceSpan("x", 0, 1)], svecs
+        )
+    with pytest.raises(ValueError, match="duplicate sentence"):
+        validate_generation(IDENTITY, docs, chunks, vecs, [*sents[:-1], sents[0]], svecs)
     settings = settings_for(tmp_path)
     with pytest.raises(ValueError):
-        write_generation(settings.index_dir, IDENTITY, docs, chunks, unit_vectors(2), {}, settings)
+        write_generation(
+            settings.index_dir,
+            IDENTITY,
+            docs,
+            chunks,
+            unit_vectors(2),
+            {},
+            settings,
+            sentences=sents,
+            sentence_vectors=svecs,
+        )
     assert not (settings.index_dir / "CURRENT").exists()
 
 
@@ -316,6 +399,55 @@ def _pickled_vectors_rehashed(gen: Path) -> None:
     _rehash(gen, "vectors.npy")
 
 
+def _delete_sentence_vectors(gen: Path) -> None:
+    (gen / "sentence_vectors.npy").unlink()
+
+
+def _flip_sentence_vectors_byte(gen: Path) -> None:
+    path = gen / "sentence_vectors.npy"
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _sentence_vectors_wrong_shape_rehashed(gen: Path) -> None:
+    np.save(gen / "sentence_vectors.npy", unit_vectors(4), allow_pickle=False)
+    _rehash(gen, "sentence_vectors.npy")
+
+
+def _sentence_vectors_float64_rehashed(gen: Path) -> None:
+    n = json.loads((gen / "manifest.json").read_text())["counts"]["sentences"]
+    np.save(gen / "sentence_vectors.npy", unit_vectors(n).astype(np.float64), allow_pickle=False)
+    _rehash(gen, "sentence_vectors.npy")
+
+
+def _sentence_row_dropped_rehashed(gen: Path) -> None:
+    """The table loses its last row: contiguous, but one row short of the array."""
+    con = sqlite3.connect(gen / "meta.sqlite")
+    with con:
+        con.execute('DELETE FROM sentences WHERE "row" = (SELECT MAX("row") FROM sentences)')
+    con.close()
+    _rehash(gen, "meta.sqlite")
+
+
+def _sentence_row_added_rehashed(gen: Path) -> None:
+    con = sqlite3.connect(gen / "meta.sqlite")
+    with con:
+        con.execute(
+            'INSERT INTO sentences SELECT MAX("row") + 1, doc_id, "start", "end" FROM sentences'
+        )
+    con.close()
+    _rehash(gen, "meta.sqlite")
+
+
+def _sentence_outside_document_rehashed(gen: Path) -> None:
+    con = sqlite3.connect(gen / "meta.sqlite")
+    with con:
+        con.execute('UPDATE sentences SET "end" = 100000 WHERE "row" = 1')
+    con.close()
+    _rehash(gen, "meta.sqlite")
+
+
 def _current_points_nowhere(gen: Path) -> None:
     (gen.parent / "CURRENT").write_text("gen-20000101T000000_000000Z-00000000\n")
 
@@ -336,6 +468,13 @@ def _current_garbage(gen: Path) -> None:
         _sqlite_row_dropped_rehashed,
         _vectors_wrong_shape_rehashed,
         _pickled_vectors_rehashed,
+        _delete_sentence_vectors,
+        _flip_sentence_vectors_byte,
+        _sentence_vectors_wrong_shape_rehashed,
+        _sentence_vectors_float64_rehashed,
+        _sentence_row_dropped_rehashed,
+        _sentence_row_added_rehashed,
+        _sentence_outside_document_rehashed,
         _current_points_nowhere,
         _current_garbage,
     ],
@@ -367,6 +506,19 @@ def test_unknown_format_version(tmp_path: Path) -> None:
     (gen / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IncompatibleIndexError, match="format version 99"):
         IndexSnapshot.load(settings.index_dir)
+
+
+def test_format_1_needs_rebuild(tmp_path: Path) -> None:
+    """An index from before sentence vectors cannot be read; the error names the fix."""
+    settings = settings_for(tmp_path)
+    gen = write_small(settings)
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["format_version"] = 1
+    del manifest["counts"]["sentences"], manifest["files"]["sentence_vectors.npy"]
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IncompatibleIndexError, match="format version 1") as info:
+        IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
+    assert REBUILD_HINT in str(info.value)
 
 
 def test_one_writer_at_a_time(tmp_path: Path) -> None:
@@ -402,9 +554,19 @@ def test_failed_write_over_unreadable_current_deletes_nothing(
 
 def test_empty_generation(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
+    empty = np.zeros((0, DIM), np.float32)
     write_generation(
-        settings.index_dir, IDENTITY, [], [], np.zeros((0, DIM), np.float32), {}, settings
+        settings.index_dir,
+        IDENTITY,
+        [],
+        [],
+        empty,
+        {},
+        settings,
+        sentences=[],
+        sentence_vectors=empty,
     )
     snap = IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
     assert len(snap) == 0 and snap.documents == {}
+    assert snap.sentences == [] and snap.sentence_vectors.shape == (0, DIM)
     assert snap.search(unit_vectors(2), k=5) == [[], []]
