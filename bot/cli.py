@@ -115,6 +115,7 @@ def _load_sources(
 def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
     from index.builder import update_index
     from index.embedder import load_embedder
+    from index.second_embedder import load_second_embedder
     from index.store import IndexSnapshot
 
     if args.status:
@@ -144,13 +145,15 @@ def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
         settings,
         embedder,
         documents,
+        second_embedder=load_second_embedder(settings),  # reads its weights only if it embeds
         prune_prefix=prune_prefix,
         rebuild=args.rebuild,
         progress=sys.stderr.isatty(),
     )
     print(
         f"index: {report.added} added, {report.changed} changed, {report.removed} removed, "
-        f"{report.unchanged} unchanged; {report.chunks_embedded} chunks embedded; "
+        f"{report.unchanged} unchanged; {report.chunks_embedded} chunks embedded"
+        f" ({report.second_embedded} by the second embedder); "
         f"{report.total_documents} documents, {report.total_chunks} chunks "
         f"({report.seconds:.1f} s)"
     )

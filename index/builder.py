@@ -7,6 +7,9 @@ by chunk_id, sentences by doc_id and offsets), and writes nothing at all when no
 Besides its chunks, every document's sentences (`split_sentences`, the splitter chunking uses,
 so each chunk's sentences are among them) are embedded once here: the answerer and fact checks
 compare a question with sentences without embedding anything at query time.
+
+An optional second embedder (USE, index/second_embedder.py) embeds the chunks once more, for a
+cross-language fusion channel; its vectors are reused by chunk_id exactly like the e5 ones.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class UpdateReport:
     unchanged: int
     chunks_embedded: int
     sentences_embedded: int
+    second_embedded: int  # chunks embedded by the second embedder
     total_documents: int
     total_chunks: int
     total_sentences: int
@@ -125,23 +129,29 @@ def plan_update(
     return _Plan(documents, reuse, added, changed, removed, unchanged)
 
 
-def _embed(
-    embedder: Embedder, texts: Sequence[str], batch_size: int, progress: bool
-) -> list[Vectors]:
-    """Embed in batches so that the progress bar (with ETA) moves and memory stays flat."""
+def _embed(embedder: Embedder, texts: Sequence[str], batch_size: int, progress: bool) -> Vectors:
+    """Embed in length-sorted batches, returning rows in the input order.
+
+    Each batch is padded to its longest text; batching chunks and sentences in document order
+    wasted most of the model time on padding (pipeline 60% slower than one bare `encode` of the
+    same texts; sorted: within 3%, bench/index_throughput.py). Batches keep the progress bar
+    (with ETA) moving and memory flat.
+    """
     dim = embedder.identity.dim
-    parts: list[Vectors] = []
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    step = max(batch_size, 8 * batch_size)  # sentence-transformers re-batches inside
     with tqdm(
         total=len(texts), desc="Embedding", unit="text", disable=not progress, leave=False
     ) as bar:
-        for i in range(0, len(texts), batch_size):
-            batch = texts[i : i + batch_size]
-            vecs = np.asarray(embedder.embed_passages(batch), dtype=np.float32)
-            if vecs.shape != (len(batch), dim):
-                raise ValueError(f"embedder returned {vecs.shape}, expected ({len(batch)}, {dim})")
-            parts.append(vecs)
-            bar.update(len(batch))
-    return parts
+        for i in range(0, len(order), step):
+            rows = order[i : i + step]
+            vecs = np.asarray(embedder.embed_passages([texts[r] for r in rows]), dtype=np.float32)
+            if vecs.shape != (len(rows), dim):
+                raise ValueError(f"embedder returned {vecs.shape}, expected ({len(rows)}, {dim})")
+            out[rows] = vecs
+            bar.update(len(rows))
+    return out
 
 
 def _plan_sentences(
@@ -186,6 +196,7 @@ def update_index(
     embedder: Embedder,
     documents: Sequence[Document],
     *,
+    second_embedder: Embedder | None = None,
     prune_prefix: str | None = None,
     rebuild: bool = False,
     progress: bool = True,
@@ -196,6 +207,14 @@ def update_index(
     CorruptIndexError when it cannot be trusted (both unless `rebuild`, which ignores the old
     index and re-embeds everything). `prune_prefix` should end with a separator ("data/x/"),
     or "data/x" would also prune "data/x2/...".
+
+    `second_embedder` (None: the index gets no second channel) embeds new and changed chunks
+    too. When it differs from the one the live index was built with (added, removed or another
+    model), only that channel is redone, for all chunks, instead of demanding `--rebuild`: the
+    e5 vectors stay valid, and USE embeds only chunks, not sentences (the bundled corpus: 2 s for
+    that channel alone, weights included, against 21 s for a full rebuild), so switching
+    NEWSBOT_SECOND_EMBEDDER, or upgrading an index written before the channel existed, is a plain
+    `newsbot index`.
     """
     started = time.perf_counter()
     index_dir = settings.index_dir
@@ -219,9 +238,18 @@ def update_index(
             old.documents if old is not None else {}, incoming, prune_prefix, chunking_unchanged
         )
 
+        second_identity = second_embedder.identity if second_embedder is not None else None
+        second_unchanged = old is not None and old.second_identity == second_identity
+        if old is not None and not second_unchanged:
+            log.info(
+                "second embedder changed (%s -> %s): re-embedding that channel only",
+                old.second_identity,
+                second_identity,
+            )
         if (
             old is not None
             and chunking_unchanged
+            and second_unchanged
             and not (plan.added or plan.changed or plan.removed)
         ):
             report = UpdateReport(
@@ -231,6 +259,7 @@ def update_index(
                 unchanged=plan.unchanged,
                 chunks_embedded=0,
                 sentences_embedded=0,
+                second_embedded=0,
                 total_documents=len(old.documents),
                 total_chunks=len(old),
                 total_sentences=len(old.sentences),
@@ -272,10 +301,24 @@ def update_index(
             s = sentences[i]
             texts.append(by_id[s.doc_id].text[s.start : s.end])
         if texts:
-            parts = _embed(embedder, texts, max(1, settings.embedding_batch_size), progress)
-            embedded = np.concatenate(parts)
+            embedded = _embed(embedder, texts, max(1, settings.embedding_batch_size), progress)
             vectors[to_embed] = embedded[: len(to_embed)]
             sentence_vectors[sentences_to_embed] = embedded[len(to_embed) :]
+
+        second_vectors: Vectors | None = None
+        second_to_embed: list[int] = []
+        if second_embedder is not None:
+            second_old = old.second_vectors if old is not None and second_unchanged else None
+            second_rows = reused_rows if second_old is not None else [-1] * len(chunks)
+            second_vectors = _reused_vectors(second_old, second_rows, second_embedder.identity.dim)
+            second_to_embed = [i for i, r in enumerate(second_rows) if r < 0]
+            if second_to_embed:
+                second_vectors[second_to_embed] = _embed(
+                    second_embedder,
+                    [chunks[i].text for i in second_to_embed],
+                    max(1, settings.embedding_batch_size),
+                    progress,
+                )
 
         stories = near_duplicate_groups(plan.documents)
         gen_dir = write_generation(
@@ -288,6 +331,8 @@ def update_index(
             settings,
             sentences=sentences,
             sentence_vectors=sentence_vectors,
+            second_identity=second_identity,
+            second_vectors=second_vectors,
         )
 
     report = UpdateReport(
@@ -297,6 +342,7 @@ def update_index(
         unchanged=plan.unchanged,
         chunks_embedded=len(to_embed),
         sentences_embedded=len(sentences_to_embed),
+        second_embedded=len(second_to_embed),
         total_documents=len(plan.documents),
         total_chunks=len(chunks),
         total_sentences=len(sentences),
@@ -305,7 +351,8 @@ def update_index(
     )
     log.info(
         "indexed in %.1fs: %d added, %d changed, %d removed, %d unchanged; "
-        "%d chunks and %d sentences embedded; %d documents, %d chunks, %d sentences in total",
+        "%d chunks and %d sentences embedded (%d chunks by the second embedder); "
+        "%d documents, %d chunks, %d sentences in total",
         report.seconds,
         report.added,
         report.changed,
@@ -313,6 +360,7 @@ def update_index(
         report.unchanged,
         report.chunks_embedded,
         report.sentences_embedded,
+        report.second_embedded,
         report.total_documents,
         report.total_chunks,
         report.total_sentences,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,11 +27,16 @@ class IndexSettings(BaseSettings):
     corpus_dir: Path = REPO_ROOT / "data" / "corpus"
     embedding_model: str = DEFAULT_MODEL
     embedding_threads: int = 2
+    # Threads for embedding a question (see SentenceTransformerEmbedder.embed_queries).
+    query_threads: int = 1
     embedding_batch_size: int = 32
+    # A second chunk embedding stored in the index and fused for rows in the other language than
+    # the question's (index/second_embedder.py); "none" indexes and answers with e5 alone.
+    second_embedder: Literal["use", "none"] = "use"
     chunk_max_chars: int = 700
     chunk_overlap_sentences: int = 1
     # Past this many chunks exact search gets slow (see bench/): switch to an approximate index.
-    exact_search_max_chunks: int = 200_000
+    exact_search_max_chunks: int = 20_000
 
     @property
     def index_dir(self) -> Path:

@@ -5,11 +5,14 @@ Layout under `index_dir`::
     CURRENT                      names the live generation directory (replaced atomically)
     .lock                        flock'ed by the one writer
     gen-<utc timestamp>-<hex>/   manifest.json, vectors.npy, sentence_vectors.npy, faiss.index,
-                                 meta.sqlite
+                                 meta.sqlite, and use_vectors.npy when a second embedder is set
 
 `vectors.npy` holds one row per chunk (what FAISS searches); `sentence_vectors.npy` one row per
 sentence of every document (the `sentences` table gives its document and offsets), embedded
-once at indexing time so that answering a question only reads them.
+once at indexing time so that answering a question only reads them. `use_vectors.npy`, when
+the manifest names a second embedder, holds one row per chunk from that model (a fusion channel,
+see index/second_embedder.py); a format-2 manifest without that entry simply has no second
+channel, so older generations still load.
 
 A generation is never modified after it is written: a writer fills a fresh directory, fsyncs it,
 and only then points `CURRENT` at it with `os.replace`, so readers always see a complete
@@ -53,7 +56,8 @@ from index.settings import IndexSettings
 
 log = logging.getLogger(__name__)
 
-# 2: sentence vectors and the `sentences` table (a format-1 index needs `--rebuild`).
+# 2: sentence vectors and the `sentences` table (a format-1 index needs `--rebuild`). The optional
+# second channel (`second_embedder`, `use_vectors.npy`) was added within format 2: absent = none.
 FORMAT_VERSION = 2
 SUPPORTED_FORMAT_VERSIONS = frozenset({FORMAT_VERSION})
 
@@ -64,6 +68,7 @@ VECTORS_FILE = "vectors.npy"
 SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
 FAISS_FILE = "faiss.index"
 SQLITE_FILE = "meta.sqlite"
+SECOND_VECTORS_FILE = "use_vectors.npy"
 DATA_FILES = (VECTORS_FILE, SENTENCE_VECTORS_FILE, FAISS_FILE, SQLITE_FILE)
 
 _GEN_PREFIX = "gen-"
@@ -122,12 +127,16 @@ class Manifest:
     index_kind: IndexKind
     index_params: dict[str, float] = field(default_factory=dict)
     files: dict[str, FileDigest] = field(default_factory=dict)
+    second_identity: EmbedderIdentity | None = None  # the model of use_vectors.npy, if any
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format_version": self.format_version,
             "created_at": self.created_at,
             "embedder": self.identity.as_dict(),
+            "second_embedder": (
+                self.second_identity.as_dict() if self.second_identity is not None else None
+            ),
             "counts": {
                 "documents": self.n_documents,
                 "chunks": self.n_chunks,
@@ -160,13 +169,21 @@ def manifest_format_version(raw: Any) -> int:
     return version
 
 
-def parse_manifest(raw: Any) -> Manifest:
-    """Validate decoded manifest JSON; raises ManifestError on any deviation."""
-    version = manifest_format_version(raw)
-    emb = _get(raw, "embedder", dict)
-    identity = EmbedderIdentity(
+def _parse_identity(emb: Any) -> EmbedderIdentity:
+    return EmbedderIdentity(
         model=_get(emb, "model", str), backend=_get(emb, "backend", str), dim=_get(emb, "dim", int)
     )
+
+
+def parse_manifest(raw: Any) -> Manifest:
+    """Validate decoded manifest JSON; raises ManifestError on any deviation.
+
+    A missing `second_embedder` (a generation written before it existed) means no second channel.
+    """
+    version = manifest_format_version(raw)
+    identity = _parse_identity(_get(raw, "embedder", dict))
+    second_raw = raw.get("second_embedder")
+    second = None if second_raw is None else _parse_identity(_get(raw, "second_embedder", dict))
     counts = _get(raw, "counts", dict)
     chunking = _get(raw, "chunking", dict)
     fa = _get(raw, "faiss", dict)
@@ -178,7 +195,9 @@ def parse_manifest(raw: Any) -> Manifest:
         raise ManifestError("faiss params must be numbers")
     files_raw = _get(raw, "files", dict)
     files: dict[str, FileDigest] = {}
-    for name in DATA_FILES:
+    if second is None and SECOND_VECTORS_FILE in files_raw:
+        raise ManifestError(f"{SECOND_VECTORS_FILE} is listed without a second embedder")
+    for name in (*DATA_FILES, SECOND_VECTORS_FILE) if second is not None else DATA_FILES:
         entry = _get(files_raw, name, dict)
         sha = _get(entry, "sha256", str)
         if not re.fullmatch(r"[0-9a-f]{64}", sha):
@@ -196,8 +215,10 @@ def parse_manifest(raw: Any) -> Manifest:
         index_kind=kind,
         index_params={str(k): v for k, v in params.items()},
         files=files,
+        second_identity=second,
     )
-    if min(manifest.n_documents, manifest.n_chunks, manifest.n_sentences, identity.dim - 1) < 0:
+    dims = [identity.dim, *([second.dim] if second is not None else [])]
+    if min(manifest.n_documents, manifest.n_chunks, manifest.n_sentences, min(dims) - 1) < 0:
         raise ManifestError("negative count or non-positive dimension")
     return manifest
 
@@ -225,10 +246,16 @@ def validate_generation(
     vectors: npt.NDArray[Any],
     sentences: Sequence[SentenceSpan],
     sentence_vectors: npt.NDArray[Any],
+    second_identity: EmbedderIdentity | None = None,
+    second_vectors: npt.NDArray[Any] | None = None,
 ) -> None:
     """Reject inconsistent input before anything touches the disk (ValueError: a caller bug)."""
     _validate_vectors("chunk", vectors, len(chunks), identity.dim)
     _validate_vectors("sentence", sentence_vectors, len(sentences), identity.dim)
+    if (second_identity is None) != (second_vectors is None):
+        raise ValueError("second vectors and the second embedder's identity go together")
+    if second_identity is not None and second_vectors is not None:
+        _validate_vectors("second chunk", second_vectors, len(chunks), second_identity.dim)
     by_id: dict[str, Document] = {}
     for doc in documents:
         if doc.doc_id in by_id:
@@ -541,15 +568,27 @@ def write_generation(
     *,
     sentences: Sequence[SentenceSpan],
     sentence_vectors: Vectors,
+    second_identity: EmbedderIdentity | None = None,
+    second_vectors: Vectors | None = None,
 ) -> Path:
     """Write a complete new generation, make it live, and delete older ones.
 
-    `chunks[i]` is described by `vectors[i]` and `sentences[i]` by `sentence_vectors[i]`;
+    `chunks[i]` is described by `vectors[i]` (and by `second_vectors[i]`, from the embedder
+    `second_identity`, when given) and `sentences[i]` by `sentence_vectors[i]`;
     `stories` maps doc_id -> story id (a doc missing from it is its own story). Returns the new
     generation directory. On any exception the previous generation stays live and the partial
     directory is removed (or, after a crash, removed by the next write).
     """
-    validate_generation(identity, documents, chunks, vectors, sentences, sentence_vectors)
+    validate_generation(
+        identity,
+        documents,
+        chunks,
+        vectors,
+        sentences,
+        sentence_vectors,
+        second_identity,
+        second_vectors,
+    )
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
     faiss.omp_set_num_threads(max(1, settings.embedding_threads))
@@ -568,6 +607,13 @@ def write_generation(
             index, params = build_faiss_index(vectors, kind)
             _write_vectors(gen_dir / VECTORS_FILE, vectors)
             _write_vectors(gen_dir / SENTENCE_VECTORS_FILE, sentence_vectors)
+            files = list(DATA_FILES)
+            if second_vectors is not None:
+                _write_vectors(
+                    gen_dir / SECOND_VECTORS_FILE,
+                    np.ascontiguousarray(second_vectors, dtype=np.float32),
+                )
+                files.append(SECOND_VECTORS_FILE)
             _write_faiss(gen_dir / FAISS_FILE, index)
             _fsync_file(gen_dir / FAISS_FILE)
             _write_sqlite(gen_dir / SQLITE_FILE, documents, chunks, sentences, stories)
@@ -583,7 +629,8 @@ def write_generation(
                 chunk_overlap_sentences=settings.chunk_overlap_sentences,
                 index_kind=kind,
                 index_params=params,
-                files={f: file_digest(gen_dir / f) for f in DATA_FILES},
+                files={f: file_digest(gen_dir / f) for f in files},
+                second_identity=second_identity,
             )
             # The manifest goes last: a directory without one is visibly incomplete.
             _write_manifest(gen_dir / MANIFEST_FILE, manifest)
@@ -623,13 +670,16 @@ class _Loaded:
     sentences: list[SentenceSpan]
     sentence_vectors: Vectors
     index: faiss.Index
+    second_vectors: Vectors | None
 
 
 def _corrupt(gen_dir: Path, detail: str) -> CorruptIndexError:
     return CorruptIndexError(str(gen_dir), detail)
 
 
-def _read_manifest(gen_dir: Path, expected: EmbedderIdentity | None) -> Manifest:
+def _read_manifest(
+    gen_dir: Path, expected: EmbedderIdentity | None, expected_second: EmbedderIdentity | None
+) -> Manifest:
     try:
         raw = json.loads((gen_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -650,6 +700,12 @@ def _read_manifest(gen_dir: Path, expected: EmbedderIdentity | None) -> Manifest
         raise IncompatibleIndexError(
             str(gen_dir),
             f"embedder {manifest.identity.as_dict()}, expected {expected.as_dict()}",
+        )
+    second = manifest.second_identity
+    if expected_second is not None and second is not None and second != expected_second:
+        raise IncompatibleIndexError(
+            str(gen_dir),
+            f"second embedder {second.as_dict()}, expected {expected_second.as_dict()}",
         )
     return manifest
 
@@ -747,14 +803,20 @@ def _load_vectors(gen_dir: Path, name: str, rows: int, dim: int) -> Vectors:
     return loaded
 
 
-def _load_generation(gen_dir: Path, expected: EmbedderIdentity | None) -> _Loaded:
+def _load_generation(
+    gen_dir: Path, expected: EmbedderIdentity | None, expected_second: EmbedderIdentity | None
+) -> _Loaded:
     if not gen_dir.is_dir():
         raise _corrupt(gen_dir, "the generation directory is missing")
-    manifest = _read_manifest(gen_dir, expected)
+    manifest = _read_manifest(gen_dir, expected, expected_second)
     _verify_files(gen_dir, manifest)
     n, dim = manifest.n_chunks, manifest.identity.dim
     vectors = _load_vectors(gen_dir, VECTORS_FILE, n, dim)
     sentence_vectors = _load_vectors(gen_dir, SENTENCE_VECTORS_FILE, manifest.n_sentences, dim)
+    second = manifest.second_identity
+    second_vectors = (
+        _load_vectors(gen_dir, SECOND_VECTORS_FILE, n, second.dim) if second is not None else None
+    )
 
     try:
         index = faiss.read_index(str(gen_dir / FAISS_FILE))
@@ -772,7 +834,15 @@ def _load_generation(gen_dir: Path, expected: EmbedderIdentity | None) -> _Loade
     if len(documents) != manifest.n_documents:
         raise _corrupt(gen_dir, f"{len(documents)} documents, expected {manifest.n_documents}")
     return _Loaded(
-        manifest, documents, story_ids, chunks, vectors, sentences, sentence_vectors, index
+        manifest,
+        documents,
+        story_ids,
+        chunks,
+        vectors,
+        sentences,
+        sentence_vectors,
+        index,
+        second_vectors,
     )
 
 
@@ -787,6 +857,7 @@ class IndexSnapshot:
         self.vectors = loaded.vectors
         self.sentences = loaded.sentences
         self._sentence_vectors = loaded.sentence_vectors
+        self._second_vectors = loaded.second_vectors
         self._index = loaded.index
         self._story_ids = loaded.story_ids
         self._row_of = {c.chunk_id: row for row, c in enumerate(self.chunks)}
@@ -811,9 +882,14 @@ class IndexSnapshot:
         index_dir: Path,
         expected: EmbedderIdentity | None = None,
         *,
+        expected_second: EmbedderIdentity | None = None,
         threads: int | None = None,
     ) -> IndexSnapshot:
         """Load the live generation, verifying checksums and shapes before trusting it.
+
+        `expected` / `expected_second`: IncompatibleIndexError when the index holds vectors of
+        another model (None: not checked). A generation without a second channel loads under any
+        `expected_second` (`second_vectors` is None): the caller decides whether to go without.
 
         A writer may replace and delete the generation while we read it; the CURRENT file is
         then re-read and the load retried instead of reporting corruption.
@@ -824,7 +900,8 @@ class IndexSnapshot:
         for _ in range(3):
             name = read_current(index_dir)
             try:
-                return cls(index_dir / name, _load_generation(index_dir / name, expected))
+                loaded = _load_generation(index_dir / name, expected, expected_second)
+                return cls(index_dir / name, loaded)
             except CorruptIndexError:
                 if _current_or_none(index_dir) == name:
                     raise
@@ -833,6 +910,16 @@ class IndexSnapshot:
     @property
     def identity(self) -> EmbedderIdentity:
         return self.manifest.identity
+
+    @property
+    def second_identity(self) -> EmbedderIdentity | None:
+        """The model of `second_vectors`; None when the index has no second channel."""
+        return self.manifest.second_identity
+
+    @property
+    def second_vectors(self) -> Vectors | None:
+        """One unit row per chunk (`chunks[i]` <-> row i) from the second embedder; read-only."""
+        return self._second_vectors
 
     @property
     def index_kind(self) -> IndexKind:

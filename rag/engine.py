@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -9,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from index.embedder import Embedder, load_embedder
+from index.second_embedder import QUERY_THREADS, load_second_embedder
 from index.settings import IndexSettings
 from index.store import IndexSnapshot
 from rag.answer import Answer, Citation
@@ -21,20 +23,29 @@ from rag.question import analyse
 from rag.retriever import HybridRetriever
 from rag.settings import RagSettings
 
+log = logging.getLogger(__name__)
+
 # Chunks of each other language read besides the top ones: e5 prefers passages in the question's
 # language, so an English question could otherwise never see the Russian sentence that answers it.
 PER_OTHER_LANGUAGE = 2
 
 
 def reading_list(hits: Sequence[Hit], n: int, per_other_language: int) -> list[Hit]:
-    """The top `n` hits plus the best few of every language missing from them."""
+    """The top `n` hits plus the next best of every language with fewer than
+    `per_other_language` among them.
+
+    Topping up a language that has one chunk in the top `n` (not only a missing one) matters once
+    the USE channel lifts the best Russian chunk into an English question's top `n`: the chunk
+    after it may be the one that answers.
+    """
     chosen = list(hits[:n])
-    present = {h.document.language for h in chosen}
-    extra: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for hit in chosen:
+        count[hit.document.language] = count.get(hit.document.language, 0) + 1
     for hit in hits[n:]:
         lang = hit.document.language
-        if lang not in present and extra.get(lang, 0) < per_other_language:
-            extra[lang] = extra.get(lang, 0) + 1
+        if count.get(lang, 0) < per_other_language:
+            count[lang] = count.get(lang, 0) + 1
             chosen.append(hit)
     return chosen
 
@@ -96,13 +107,34 @@ class AnswerEngine:
         index_settings: IndexSettings,
         settings: RagSettings,
         embedder: Embedder | None = None,
+        second_embedder: Embedder | None = None,
     ) -> AnswerEngine:
+        """The engine over the live index; `second_embedder` defaults to the configured one.
+
+        A snapshot without a second channel (indexed with "none", or before it existed) is
+        answered without it, with a warning; one with another second model is refused.
+        """
         embedder = embedder or load_embedder(index_settings)
-        snapshot = IndexSnapshot.load(index_settings.index_dir, expected=embedder.identity)
+        if second_embedder is None:
+            second_embedder = load_second_embedder(index_settings, threads=QUERY_THREADS)
+        snapshot = IndexSnapshot.load(
+            index_settings.index_dir,
+            expected=embedder.identity,
+            expected_second=second_embedder.identity if second_embedder is not None else None,
+        )
+        if second_embedder is not None and snapshot.second_vectors is None:
+            log.warning(
+                "the index at %s has no %s vectors: answering without them "
+                "(`newsbot index` adds them)",
+                index_settings.index_dir,
+                second_embedder.identity.model,
+            )
         return cls(
             settings=settings,
             embedder=embedder,
-            retriever=HybridRetriever(snapshot, candidates=settings.candidates),
+            retriever=HybridRetriever(
+                snapshot, candidates=settings.candidates, second_embedder=second_embedder
+            ),
             answerer=ExtractiveAnswerer(snapshot, RussianNer()),
             chat_model=make_chat_model(settings)
             if settings.llm_provider and settings.llm_model

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from index.embedder import Embedder, load_embedder
+from index.second_embedder import load_second_embedder
 from index.settings import REPO_ROOT, IndexSettings
 from rag.settings import RagSettings
 
@@ -100,7 +101,11 @@ class SetReport:
 
 
 def _build_eval_index(
-    corpus: Path, language: str | None, settings: IndexSettings, embedder: Embedder
+    corpus: Path,
+    language: str | None,
+    settings: IndexSettings,
+    embedder: Embedder,
+    second_embedder: Embedder | None = None,
 ) -> IndexSettings:
     from index.builder import update_index
     from index.cleaning import clean_document
@@ -121,7 +126,7 @@ def _build_eval_index(
             docs.append(doc)
     tag = f"{corpus.parent.name}-{corpus.stem}-{language or 'all'}"
     eval_settings = settings.model_copy(update={"data_dir": settings.data_dir / "eval" / tag})
-    update_index(eval_settings, embedder, docs, progress=False)
+    update_index(eval_settings, embedder, docs, second_embedder=second_embedder, progress=False)
     return eval_settings
 
 
@@ -132,6 +137,7 @@ def evaluate_set(
     rag_settings: RagSettings,
     embedder: Embedder,
     limit: int | None = None,
+    second_embedder: Embedder | None = None,
 ) -> SetReport:
     from rag.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list
     from rag.question import analyse
@@ -139,8 +145,10 @@ def evaluate_set(
     questions = read_jsonl(questions_path)[:limit]
     setting = str(questions[0].get("setting", "")) if questions else ""
     target = setting.split("-")[1] if "-" in setting else None
-    eval_settings = _build_eval_index(corpus, target, settings, embedder)
-    engine = AnswerEngine.from_settings(eval_settings, rag_settings, embedder=embedder)
+    eval_settings = _build_eval_index(corpus, target, settings, embedder, second_embedder)
+    engine = AnswerEngine.from_settings(
+        eval_settings, rag_settings, embedder=embedder, second_embedder=second_embedder
+    )
     retriever = engine.retriever
     snap = retriever.snapshot
     name = f"{corpus.parent.name} {setting or questions_path.stem}"
@@ -210,17 +218,22 @@ def print_table(rows: Sequence[dict[str, Any]]) -> None:
 
 
 def calibration(reports: Sequence[SetReport]) -> dict[str, tuple[float, float]]:
+    """Best cut per kind of set and over all of them (the one NEWSBOT_REFUSE_BELOW takes)."""
     out = {}
     for cross in (False, True):
         pos = [s for r in reports if r.cross_language == cross for s in r.sims_present]
         neg = [s for r in reports if r.cross_language == cross for s in r.sims_absent]
         out["cross_language" if cross else "same_language"] = best_threshold(pos, neg)
+    out["all"] = best_threshold(
+        [s for r in reports for s in r.sims_present], [s for r in reports for s in r.sims_absent]
+    )
     return out
 
 
 def run_eval_cli(args: argparse.Namespace, settings: IndexSettings) -> int:
     rag_settings = RagSettings()
     embedder = load_embedder(settings)
+    second_embedder = load_second_embedder(settings)
     if args.corpus and args.questions:
         pairs = [(args.corpus, args.questions)]
     else:
@@ -233,7 +246,16 @@ def run_eval_cli(args: argparse.Namespace, settings: IndexSettings) -> int:
             print(f"eval data not found: {missing[0]} (pass --corpus and --questions)")
             return 2
     reports = [
-        evaluate_set(c, q, settings, rag_settings, embedder, limit=args.limit) for c, q in pairs
+        evaluate_set(
+            c,
+            q,
+            settings,
+            rag_settings,
+            embedder,
+            limit=args.limit,
+            second_embedder=second_embedder,
+        )
+        for c, q in pairs
     ]
     print_table([r.row() for r in reports])
     print()

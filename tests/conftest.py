@@ -8,6 +8,7 @@ import pytest
 
 from index.embedder import SentenceTransformerEmbedder, load_embedder
 from index.provision import provision_e5
+from index.second_embedder import UseEmbedder
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
 
 
@@ -28,3 +29,9 @@ def embedder() -> SentenceTransformerEmbedder:
     loaded = load_embedder(settings)
     assert isinstance(loaded, SentenceTransformerEmbedder)
     return loaded
+
+
+@pytest.fixture(scope="session")
+def use_embedder() -> UseEmbedder:
+    """The second embedder (USE-multilingual-v3); its weights load on the first embedding."""
+    return UseEmbedder(threads=1)

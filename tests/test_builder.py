@@ -366,3 +366,81 @@ def test_plan_update_is_pure_bookkeeping() -> None:
     assert [d.doc_id for d in plan.documents] == ["ru-bank", "ru-metro", "url-football"]
     # New chunking settings: nothing keeps its old chunks.
     assert not plan_update(old, incoming, None, chunking_unchanged=False).reuse
+
+
+# --------------------------------------------------------------------------------------------
+# The second embedder (USE): chunks only, reused by chunk_id, its channel redone on its own.
+
+
+def run2(
+    settings: IndexSettings, embedder: Any, use: Any, docs: list[Document], **kwargs: Any
+) -> tuple[UpdateReport, int, int]:
+    """The report and how many texts e5 and USE each encoded during the update."""
+    before, use_before = embedder.texts_encoded, use.texts_encoded
+    report = update_index(settings, embedder, docs, second_embedder=use, progress=False, **kwargs)
+    return report, embedder.texts_encoded - before, use.texts_encoded - use_before
+
+
+def second_by_chunk(snap: IndexSnapshot) -> dict[str, Vectors]:
+    assert snap.second_vectors is not None
+    return {c.chunk_id: np.array(snap.second_vectors[i]) for i, c in enumerate(snap.chunks)}
+
+
+def test_second_embedder_embeds_only_new_and_changed_chunks(
+    settings: IndexSettings, embedder: Any, use_embedder: Any
+) -> None:
+    total = n_chunks(settings, *DOCS)
+    report, encoded, use_encoded = run2(settings, embedder, use_embedder, DOCS)
+    assert report.second_embedded == use_encoded == total  # chunks only, not sentences
+    assert encoded == n_texts(settings, *DOCS)
+    snap = IndexSnapshot.load(
+        settings.index_dir, expected=embedder.identity, expected_second=use_embedder.identity
+    )
+    assert snap.second_identity == use_embedder.identity
+    assert snap.second_vectors is not None and snap.second_vectors.shape == (total, 512)
+    np.testing.assert_allclose(
+        snap.second_vectors, use_embedder.embed_passages([c.text for c in snap.chunks]), atol=1e-5
+    )
+    before = second_by_chunk(snap)
+
+    again, encoded, use_encoded = run2(settings, embedder, use_embedder, DOCS)
+    assert (encoded, use_encoded, again.second_embedded, again.generation) == (0, 0, 0, None)
+
+    edited = replace(DOCS[2], text=DOCS[2].text + " The mayor called it a fair compromise.")
+    docs = [DOCS[0], DOCS[1], edited, DOCS[3]]
+    report, encoded, use_encoded = run2(settings, embedder, use_embedder, docs)
+    assert use_encoded == report.second_embedded == n_chunks(settings, edited)
+    assert encoded == n_texts(settings, edited)
+    after = second_by_chunk(IndexSnapshot.load(settings.index_dir))
+    for chunk_id, vec in after.items():
+        if not chunk_id.startswith("en-budget#"):
+            np.testing.assert_array_equal(vec, before[chunk_id])
+
+
+def test_second_embedder_added_changed_removed_without_rebuild(
+    built: IndexSettings, embedder: Any, use_embedder: Any
+) -> None:
+    """An index without the channel gains it with a plain update; e5 embeds nothing."""
+    settings = built
+    old = IndexSnapshot.load(settings.index_dir)
+    assert old.second_vectors is None
+    total = len(old)
+    report, encoded, use_encoded = run2(settings, embedder, use_embedder, DOCS)
+    assert (encoded, use_encoded, report.second_embedded) == (0, total, total)
+    assert report.generation is not None and report.unchanged == 4
+    snap = IndexSnapshot.load(settings.index_dir)
+    assert snap.second_identity == use_embedder.identity
+    np.testing.assert_array_equal(snap.vectors, old.vectors)
+
+    # Another second model: only that channel is redone.
+    renamed = RenamedEmbedder(use_embedder)
+    report, encoded, use_encoded = run2(settings, embedder, renamed, DOCS)
+    assert (encoded, use_encoded, report.second_embedded) == (0, total, total)
+    assert IndexSnapshot.load(settings.index_dir).second_identity == renamed.identity
+
+    # Turned off: the channel is dropped, nothing is embedded.
+    report, encoded = run(settings, embedder, DOCS)
+    assert encoded == 0 and report.second_embedded == 0 and report.generation is not None
+    gen = IndexSnapshot.load(settings.index_dir).path
+    assert IndexSnapshot.load(settings.index_dir).second_vectors is None
+    assert not (gen / "use_vectors.npy").exists()

@@ -10,6 +10,7 @@ from index.builder import update_index
 from index.cleaning import clean_document
 from index.embedder import SentenceTransformerEmbedder
 from index.loaders import load_path
+from index.second_embedder import UseEmbedder
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
 from rag.answer import Answer
 from rag.engine import AnswerEngine
@@ -21,16 +22,23 @@ ZGC_ARTICLE = "000_d237f05f24a2a3fe"
 
 @pytest.fixture(scope="module")
 def engine(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: SentenceTransformerEmbedder,
+    use_embedder: UseEmbedder,
 ) -> AnswerEngine:
+    """The production set-up: e5 plus the USE channel."""
     settings = IndexSettings(
         data_dir=tmp_path_factory.mktemp("data"), embedding_model=DEFAULT_MODEL
     )
     loaded = load_path(REPO_ROOT / "data" / "corpus")
     docs = [d for d in (clean_document(r) for r in loaded.documents) if d is not None]
     assert len(docs) == 5
-    update_index(settings, embedder, docs, progress=False)
-    return AnswerEngine.from_settings(settings, RagSettings(), embedder=embedder)
+    update_index(settings, embedder, docs, second_embedder=use_embedder, progress=False)
+    engine = AnswerEngine.from_settings(
+        settings, RagSettings(), embedder=embedder, second_embedder=use_embedder
+    )
+    assert engine.retriever.second_embedder is use_embedder
+    return engine
 
 
 def _assert_quotes_verbatim(engine: AnswerEngine, answer: Answer) -> None:

@@ -570,3 +570,164 @@ def test_empty_generation(tmp_path: Path) -> None:
     assert len(snap) == 0 and snap.documents == {}
     assert snap.sentences == [] and snap.sentence_vectors.shape == (0, DIM)
     assert snap.search(unit_vectors(2), k=5) == [[], []]
+
+
+# --------------------------------------------------------------------------------------------
+# The optional second channel (use_vectors.npy).
+
+SECOND_DIM = 8
+SECOND = EmbedderIdentity(model="test/second-model", backend="test", dim=SECOND_DIM)
+
+
+def second_vectors(n: int, seed: int = 11) -> np.ndarray[Any, np.dtype[np.float32]]:
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal((n, SECOND_DIM)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return v
+
+
+def write_with_second(settings: IndexSettings, n_docs: int = 3) -> Path:
+    docs, chunks = make_corpus(n_docs)
+    sentences = make_sentences(chunks)
+    return write_generation(
+        settings.index_dir,
+        IDENTITY,
+        docs,
+        chunks,
+        unit_vectors(len(chunks)),
+        {},
+        settings,
+        sentences=sentences,
+        sentence_vectors=unit_vectors(len(sentences), 107),
+        second_identity=SECOND,
+        second_vectors=second_vectors(len(chunks)),
+    )
+
+
+def test_second_vectors_round_trip(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    _, chunks = make_corpus(3)
+    gen = write_with_second(settings)
+    snap = IndexSnapshot.load(settings.index_dir, expected=IDENTITY, expected_second=SECOND)
+    assert snap.second_identity == SECOND
+    assert snap.second_vectors is not None
+    np.testing.assert_array_equal(snap.second_vectors, second_vectors(len(chunks)))
+    assert not snap.second_vectors.flags.writeable
+    np.testing.assert_array_equal(snap.vectors, unit_vectors(len(chunks)))  # e5 rows untouched
+    manifest = json.loads((gen / "manifest.json").read_text())
+    assert manifest["format_version"] == 2
+    assert manifest["second_embedder"] == SECOND.as_dict()
+    assert manifest["files"]["use_vectors.npy"]["size"] == (gen / "use_vectors.npy").stat().st_size
+
+
+def test_no_second_channel(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    gen = write_small(settings)
+    assert not (gen / "use_vectors.npy").exists()
+    manifest = json.loads((gen / "manifest.json").read_text())
+    assert manifest["second_embedder"] is None and "use_vectors.npy" not in manifest["files"]
+    # Asking for a second channel the index lacks is no error: the snapshot simply has none.
+    snap = IndexSnapshot.load(settings.index_dir, expected=IDENTITY, expected_second=SECOND)
+    assert snap.second_identity is None and snap.second_vectors is None
+
+
+def test_generation_from_before_the_second_channel_loads(tmp_path: Path) -> None:
+    """A format-2 manifest written before `second_embedder` existed has no such key."""
+    settings = settings_for(tmp_path)
+    gen = write_small(settings)
+    manifest = json.loads((gen / "manifest.json").read_text())
+    del manifest["second_embedder"]
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    snap = IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
+    assert snap.second_vectors is None and len(snap) == 9
+
+
+def test_second_identity_mismatch(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    write_with_second(settings)
+    other = EmbedderIdentity(model="another/second", backend="test", dim=SECOND_DIM)
+    with pytest.raises(IncompatibleIndexError, match="second embedder") as info:
+        IndexSnapshot.load(settings.index_dir, expected=IDENTITY, expected_second=other)
+    assert REBUILD_HINT in str(info.value)
+    assert IndexSnapshot.load(settings.index_dir).second_identity == SECOND  # unchecked: loads
+
+
+def _delete_second_vectors(gen: Path) -> None:
+    (gen / "use_vectors.npy").unlink()
+
+
+def _flip_second_vectors_byte(gen: Path) -> None:
+    path = gen / "use_vectors.npy"
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _second_vectors_wrong_shape_rehashed(gen: Path) -> None:
+    np.save(gen / "use_vectors.npy", second_vectors(4), allow_pickle=False)
+    _rehash(gen, "use_vectors.npy")
+
+
+def _second_vectors_wrong_dim_rehashed(gen: Path) -> None:
+    np.save(gen / "use_vectors.npy", unit_vectors(9), allow_pickle=False)  # 16 columns, not 8
+    _rehash(gen, "use_vectors.npy")
+
+
+def _second_vectors_pickled_rehashed(gen: Path) -> None:
+    np.save(gen / "use_vectors.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    _rehash(gen, "use_vectors.npy")
+
+
+def _second_file_unlisted(gen: Path) -> None:
+    manifest = json.loads((gen / "manifest.json").read_text())
+    del manifest["files"]["use_vectors.npy"]
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _second_identity_dropped(gen: Path) -> None:
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["second_embedder"] = None
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _second_identity_malformed(gen: Path) -> None:
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["second_embedder"] = {"model": "x", "backend": "y", "dim": "512"}
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _delete_second_vectors,
+        _flip_second_vectors_byte,
+        _second_vectors_wrong_shape_rehashed,
+        _second_vectors_wrong_dim_rehashed,
+        _second_vectors_pickled_rehashed,
+        _second_file_unlisted,
+        _second_identity_dropped,
+        _second_identity_malformed,
+    ],
+)
+def test_second_channel_corruption(tmp_path: Path, damage: Any) -> None:
+    settings = settings_for(tmp_path)
+    gen = write_with_second(settings)
+    damage(gen)
+    with pytest.raises(CorruptIndexError) as info:
+        IndexSnapshot.load(settings.index_dir, expected=IDENTITY, expected_second=SECOND)
+    assert REBUILD_HINT in str(info.value)
+
+
+def test_second_vectors_are_validated_before_writing(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    docs, chunks = make_corpus(2)
+    sentences = make_sentences(chunks)
+    common: dict[str, Any] = {"sentences": sentences, "sentence_vectors": unit_vectors(6)}
+    args = (settings.index_dir, IDENTITY, docs, chunks, unit_vectors(6), {}, settings)
+    with pytest.raises(ValueError, match="go together"):
+        write_generation(*args, **common, second_vectors=second_vectors(6))
+    with pytest.raises(ValueError, match="go together"):
+        write_generation(*args, **common, second_identity=SECOND)
+    with pytest.raises(ValueError, match="second chunk vectors shape"):
+        write_generation(*args, **common, second_identity=SECOND, second_vectors=second_vectors(5))
+    assert not settings.index_dir.exists() or gen_dirs(settings.index_dir) == []
