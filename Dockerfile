@@ -1,6 +1,11 @@
 # The same steps `make run` performs: install (CPU torch first), provision the model, index, run.
 FROM python:3.11-slim
 
+# A CPU-only torch keeps the image small: pass the PyTorch CPU wheel index as a build argument
+# (docker build --build-arg PIP_EXTRA_INDEX_URL=...); without it pip takes PyPI's default build.
+ARG PIP_EXTRA_INDEX_URL=""
+ENV PIP_EXTRA_INDEX_URL=${PIP_EXTRA_INDEX_URL}
+
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     NEWSBOT_DATA_DIR=/data NEWSBOT_MODEL_DIR=/opt/newsbot/models
 

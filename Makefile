@@ -39,7 +39,8 @@ eval: model
 	$(NEWSBOT) eval
 
 bench: model
-	$(PY) bench/run_all.py
+	$(PY) bench/index_throughput.py
+	$(PY) bench/query_latency.py
 
 clean-index:
 	rm -rf var/index

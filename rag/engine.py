@@ -136,9 +136,7 @@ class AnswerEngine:
                 snapshot, candidates=settings.candidates, second_embedder=second_embedder
             ),
             answerer=ExtractiveAnswerer(snapshot, RussianNer()),
-            chat_model=make_chat_model(settings)
-            if settings.llm_provider and settings.llm_model
-            else None,
+            chat_model=make_chat_model(settings),
         )
 
     def ask(

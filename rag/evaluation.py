@@ -154,7 +154,8 @@ def evaluate_set(
     name = f"{corpus.parent.name} {setting or questions_path.stem}"
     report = SetReport(name=name, questions=len(questions))
     report.cross_language = bool(target) and setting.split("-")[0] != target
-    methods = ("hybrid", "dense", "bm25")
+    methods = ("hybrid", "no USE", "dense", "bm25")
+    plain = retriever.without_second_channel()
     sums = {m: dict.fromkeys(KS, 0.0) for m in methods}
     hits_ok = refused = refused_absent = 0
     started = time.perf_counter()
@@ -165,6 +166,9 @@ def evaluate_set(
         hybrid = retriever.search(question, qvec, k=max(max(KS), 4 * rag_settings.answer_chunks))
         ranked = {
             "hybrid": first_doc_ranks(h.document.doc_id for h in hybrid),
+            "no USE": first_doc_ranks(
+                h.document.doc_id for h in plain.search(question, qvec, k=max(KS))
+            ),
             "dense": first_doc_ranks(
                 snap.chunks[r].doc_id for r, _ in snap.search(qvec[None, :], 3 * max(KS))[0]
             ),

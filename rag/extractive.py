@@ -18,6 +18,7 @@ from rag.entities import Entity, RussianNer, find_entities, latin
 from rag.hits import Hit
 from rag.quantities import Quantity, find_quantities, render_english
 from rag.question import QType, Question
+from rag.roles import role_before
 
 
 @dataclass(frozen=True)
@@ -246,10 +247,15 @@ def _citation(n: int, cand: Candidate) -> Citation:
     )
 
 
-def _name(entity: Entity, question: Question, source_language: str) -> str:
+def _name(entity: Entity, question: Question, source_language: str, sentence: str) -> str:
+    """The name in the question's script; a Russian answer adds the role the source gives."""
     if question.language == "en" and source_language == "ru":
         rendered = latin(entity.normal)
         return rendered if rendered == entity.normal else f"{rendered} ({entity.normal})"
+    if question.language == "ru" and source_language == "ru" and entity.kind == "PER":
+        role = role_before(sentence, entity.start)
+        if role:
+            return f"{entity.normal} ({role})"
     return entity.normal
 
 
@@ -282,7 +288,7 @@ def direct_answer(question: Question, best: Candidate, entities: Sequence[Entity
                 for e in entities
                 if e.kind == kind and not (_stems(e.normal) and _stems(e.normal) <= asked)
             ]
-            unique = list(dict.fromkeys(_name(e, question, src_lang) for e in names))
+            unique = list(dict.fromkeys(_name(e, question, src_lang, sentence) for e in names))
             if unique:
                 return _join(unique, question.language)
         return None

@@ -61,15 +61,29 @@ def verified_sentences(text: str, hits: Sequence[Hit]) -> list[tuple[str, list[i
 
 
 def make_chat_model(settings: RagSettings) -> Any:
-    """A LangChain chat model from NEWSBOT_LLM_* (needs the provider's LangChain package)."""
-    from langchain.chat_models import init_chat_model
+    """A LangChain chat model from NEWSBOT_LLM_*, or None when none is configured or usable.
+
+    Needs `langchain` and the provider's LangChain package; a missing package or a bad setting
+    leaves the extractive answerer in charge rather than stopping the service.
+    """
+    if not (settings.llm_provider and settings.llm_model):
+        return None
+    try:
+        from langchain.chat_models import init_chat_model
+    except ImportError:
+        log.warning("NEWSBOT_LLM_* is set but langchain is not installed: answering extractively")
+        return None
 
     kwargs: dict[str, Any] = {"timeout": settings.llm_timeout_s}
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
     if settings.llm_api_key:
         kwargs["api_key"] = settings.llm_api_key.get_secret_value()
-    return init_chat_model(settings.llm_model, model_provider=settings.llm_provider, **kwargs)
+    try:
+        return init_chat_model(settings.llm_model, model_provider=settings.llm_provider, **kwargs)
+    except Exception:  # unknown provider, missing provider package, bad arguments
+        log.warning("cannot create the LLM chat model; answers stay extractive", exc_info=True)
+        return None
 
 
 def generate(chat_model: Any, question: Question, hits: Sequence[Hit]) -> Answer | None:

@@ -19,7 +19,7 @@ class RagSettings(BaseSettings):
     max_question_chars: int = 2000
     # Minimum similarity of question and best sentence (cross-language offset included) for an
     # answer. Calibrated by `newsbot eval` on public QA data; see README "Refusal threshold".
-    refuse_below: float = 0.855
+    refuse_below: float = 0.858
 
     llm_provider: str | None = None  # e.g. "openai" (any LangChain chat model provider)
     llm_model: str | None = None

@@ -42,3 +42,12 @@ def test_prompt_numbers_every_passage_and_asks_for_the_question_language() -> No
     system, human = messages[0][1], messages[1][1]
     assert "Russian" in system and "[n]" not in system
     assert "[1] T a" in human and "[2] T b" in human
+
+
+def test_unusable_llm_settings_leave_the_extractive_answerer_in_charge() -> None:
+    from rag.generative import make_chat_model
+    from rag.settings import RagSettings
+
+    assert make_chat_model(RagSettings(llm_provider=None, llm_model=None)) is None
+    # No provider package (or `langchain` itself) is installed here: no crash, no model.
+    assert make_chat_model(RagSettings(llm_provider="openai", llm_model="gpt-x")) is None
