@@ -5,7 +5,7 @@ Hand-written rather than a LangChain text splitter for two reasons:
 * quotes are checked against the source, so every chunk must satisfy
   `doc.text[c.start:c.end] == c.text` exactly; LangChain splitters strip/merge whitespace and
   only optionally (and approximately) report start offsets;
-* razdel knows Russian abbreviations and initials ("17 тыс. предприятий", "А. Валетов",
+* razdel knows Russian abbreviations and initials ("17 тыс. предприятий", "А. Петров",
   "в 2020 г. в Москве"), where regex/character splitters cut sentences in the middle.
 
 Chunks never cross a paragraph break ("\\n\\n"), so a citation never glues two paragraphs.

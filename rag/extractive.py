@@ -323,9 +323,9 @@ def compose(
     elif same_language:
         first = f"{best.text.rstrip()} {markers}"
     elif ru:
-        first = f"Ближайший ответ в источнике (на английском) {markers}: «{best.text.strip()}»"
+        first = f"Источник сообщает (на английском) {markers}: «{best.text.strip()}»"
     else:
-        first = f"The closest answer in the sources (in Russian) {markers}: «{best.text.strip()}»"
+        first = f"The source says (in Russian) {markers}: «{best.text.strip()}»"
     lines = [first]
     if question.qtype is QType.WHEN and not direct and best.hit.document.date:
         published = parse_date(best.hit.document.date)

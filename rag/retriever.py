@@ -19,6 +19,10 @@ from rag.question import Question
 # "Latest" questions: passages within this cosine of the most relevant one count as equally
 # relevant and are ordered newest first (e5 cosines of on-topic passages differ by ~0.01-0.03).
 LATEST_MARGIN = 0.03
+# The chunk's best sentence joins its dense score: a question usually targets one sentence, and
+# across languages that sentence matches more clearly than the whole chunk. Equal weight, not
+# tuned: XQuAD en->ru R@1 0.89 -> 0.91 on the first 400 questions, ru->ru and TyDi ru unchanged.
+SENTENCE_WEIGHT = 1.0
 
 
 class HybridRetriever:
@@ -84,6 +88,8 @@ class HybridRetriever:
             *([_top_any(use_all, pool)] if use_all is not None else []),
         )
         dense = self.snapshot.vectors[rows] @ qvec
+        if SENTENCE_WEIGHT:
+            dense = dense + SENTENCE_WEIGHT * self._best_sentence(rows, qvec)
         same = np.fromiter(
             (self._row_lang[r] == question.language for r in rows.tolist()), dtype=np.bool_
         )
@@ -106,6 +112,20 @@ class HybridRetriever:
                 )
             )
         return hits
+
+    def _best_sentence(
+        self, rows: npt.NDArray[np.int64], qvec: Vectors
+    ) -> npt.NDArray[np.float32]:
+        """Per chunk row, the best cosine of the question with one of its sentences."""
+        out = np.zeros(len(rows), dtype=np.float32)
+        for i, row in enumerate(rows.tolist()):
+            spans = self.snapshot.sentences_in(self.snapshot.chunks[row])
+            if spans:
+                vecs = self.snapshot.sentence_vectors[[r for _, _, r in spans]]
+                out[i] = float(np.max(vecs @ qvec))
+            else:
+                out[i] = float(self.snapshot.vectors[row] @ qvec)
+        return out
 
     def _second_scores(self, question: Question) -> npt.NDArray[np.float32] | None:
         """The second embedder's cosine of the question with every chunk (None: channel off).

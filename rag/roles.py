@@ -1,4 +1,4 @@
-"""The role written before a person's name ("руководитель МИК Анатолий Валетов").
+"""The role written before a person's name ("директор завода Пётр Ильин").
 
 Russian news names people with their position in front, in the nominative: the phrase is read
 backwards from the name while words are nouns, adjectives, abbreviations or Latin names, and is
