@@ -23,6 +23,7 @@ _EN_STOP = {
     "For", "With", "And", "But", "Or", "If", "When", "After", "Before", "During", "According",
     "He", "She", "They", "We", "I", "You", "His", "Her", "Their", "Our", "Its", "Thank",
 }  # fmt: skip
+_DEMONYM = re.compile(r"(ian|ese|ish|ean|ic)$")
 _PERSON_TITLES = re.compile(
     r"\b(Mayor|President|Minister|Governor|Chairman|Chairwoman|Head|Director|Deputy|CEO|Mr|Ms"
     r"|Mrs|Dr)\.?\s+"
@@ -64,6 +65,8 @@ def english_entities(text: str) -> list[Entity]:
             words = words[cut:]
         if len(words) < 2 or (start == 0 and " " not in words):
             continue
+        if " " not in words and _DEMONYM.search(words):
+            continue  # "Russian", "Chinese": adjectives of nationality, not names
         found.append(Entity("NAME", words, words, start, start + len(words)))
     return found
 

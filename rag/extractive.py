@@ -148,18 +148,24 @@ class ExtractiveAnswerer:
         if question.qtype is QType.HOW_MANY and not find_quantities(best.text):
             # A passage on the topic that gives no number does not answer "how many".
             return refusal(question, hits, confidence=best.similarity)
-        chosen = [best]
-        # A second source that says the same kind of thing adds weight (and a second citation).
-        for cand in ranked[1:]:
-            if cand.hit.document.doc_id == best.hit.document.doc_id:
-                continue
-            if cand.similarity >= max(limit, best.similarity - 0.03) and satisfies(
-                question.qtype, cand.text, entities[cand.key]
-            ):
-                chosen.append(cand)
-                break
-        citations = [_citation(i + 1, c) for i, c in enumerate(chosen)]
         direct = direct_answer(question, best, entities[best.key])
+        chosen = [best]
+        # A second source is cited only where it states the very same fact: a short answer
+        # (names, a number, a date) lifted from both sentences alike. Any other second sentence
+        # would be a citation that does not back the answer it is attached to.
+        if direct is not None:
+            for cand in ranked[1:MAX_NER_SENTENCES]:
+                if cand.hit.document.doc_id == best.hit.document.doc_id:
+                    continue
+                if cand.similarity < max(limit, best.similarity - 0.03):
+                    continue
+                found = entities[cand.key]
+                if not found and question.qtype in (QType.WHO, QType.WHERE):
+                    found = self._entities(cand)
+                if direct_answer(question, cand, found) == direct:
+                    chosen.append(cand)
+                    break
+        citations = [_citation(i + 1, c) for i, c in enumerate(chosen)]
         text = compose(question, best, direct, chosen, hits)
         return Answer(
             question=question.text,

@@ -33,3 +33,10 @@ def test_analyse_language_and_latest() -> None:
     q = analyse("Who signed the ZGC agreement?")
     assert q.language == "en"
     assert not q.wants_latest
+
+
+def test_english_names_skip_nationality_adjectives() -> None:
+    from rag.entities import english_entities
+
+    text = "The deal links Russian and Chinese firms with Nordic Labs and the city of Oslo."
+    assert [e.text for e in english_entities(text)] == ["Nordic Labs", "Oslo"]
