@@ -6,6 +6,7 @@ import errno
 import json
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -357,15 +358,25 @@ def _manifest_missing_field(gen: Path) -> None:
     (gen / "manifest.json").write_text(json.dumps(manifest))
 
 
-def _delete_vectors(gen: Path) -> None:
-    (gen / "vectors.npy").unlink()
+def _deleted(name: str) -> Callable[[Path], None]:
+    def damage(gen: Path) -> None:
+        (gen / name).unlink()
+
+    damage.__name__ = f"delete_{name}"
+    return damage
 
 
-def _flip_sqlite_byte(gen: Path) -> None:
-    path = gen / "meta.sqlite"
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
+def _byte_flipped(name: str, where: Callable[[int], int]) -> Callable[[Path], None]:
+    """Flip one byte of a file (at `where(size)`), leaving the manifest's checksum stale."""
+
+    def damage(gen: Path) -> None:
+        path = gen / name
+        data = bytearray(path.read_bytes())
+        data[where(len(data))] ^= 0xFF
+        path.write_bytes(bytes(data))
+
+    damage.__name__ = f"flip_byte_{name}"
+    return damage
 
 
 def _rehash(gen: Path, name: str) -> None:
@@ -397,17 +408,6 @@ def _vectors_wrong_shape_rehashed(gen: Path) -> None:
 def _pickled_vectors_rehashed(gen: Path) -> None:
     np.save(gen / "vectors.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     _rehash(gen, "vectors.npy")
-
-
-def _delete_sentence_vectors(gen: Path) -> None:
-    (gen / "sentence_vectors.npy").unlink()
-
-
-def _flip_sentence_vectors_byte(gen: Path) -> None:
-    path = gen / "sentence_vectors.npy"
-    data = bytearray(path.read_bytes())
-    data[-5] ^= 0xFF
-    path.write_bytes(bytes(data))
 
 
 def _sentence_vectors_wrong_shape_rehashed(gen: Path) -> None:
@@ -462,14 +462,14 @@ def _current_garbage(gen: Path) -> None:
         _truncate_faiss,
         _garbage_manifest,
         _manifest_missing_field,
-        _delete_vectors,
-        _flip_sqlite_byte,
+        _deleted("vectors.npy"),
+        _byte_flipped("meta.sqlite", lambda n: n // 2),
         _garbage_sqlite_rehashed,
         _sqlite_row_dropped_rehashed,
         _vectors_wrong_shape_rehashed,
         _pickled_vectors_rehashed,
-        _delete_sentence_vectors,
-        _flip_sentence_vectors_byte,
+        _deleted("sentence_vectors.npy"),
+        _byte_flipped("sentence_vectors.npy", lambda n: n - 5),
         _sentence_vectors_wrong_shape_rehashed,
         _sentence_vectors_float64_rehashed,
         _sentence_row_dropped_rehashed,
@@ -652,17 +652,6 @@ def test_second_identity_mismatch(tmp_path: Path) -> None:
     assert IndexSnapshot.load(settings.index_dir).second_identity == SECOND  # unchecked: loads
 
 
-def _delete_second_vectors(gen: Path) -> None:
-    (gen / "use_vectors.npy").unlink()
-
-
-def _flip_second_vectors_byte(gen: Path) -> None:
-    path = gen / "use_vectors.npy"
-    data = bytearray(path.read_bytes())
-    data[-3] ^= 0xFF
-    path.write_bytes(bytes(data))
-
-
 def _second_vectors_wrong_shape_rehashed(gen: Path) -> None:
     np.save(gen / "use_vectors.npy", second_vectors(4), allow_pickle=False)
     _rehash(gen, "use_vectors.npy")
@@ -699,8 +688,8 @@ def _second_identity_malformed(gen: Path) -> None:
 @pytest.mark.parametrize(
     "damage",
     [
-        _delete_second_vectors,
-        _flip_second_vectors_byte,
+        _deleted("use_vectors.npy"),
+        _byte_flipped("use_vectors.npy", lambda n: n - 3),
         _second_vectors_wrong_shape_rehashed,
         _second_vectors_wrong_dim_rehashed,
         _second_vectors_pickled_rehashed,
