@@ -229,6 +229,35 @@ def cmd_chat(settings: IndexSettings, stdin: TextIO) -> int:
         print()
 
 
+def cmd_eval(args: argparse.Namespace, settings: IndexSettings) -> int:
+    from index.embedder import load_embedder
+    from index.second_embedder import load_second_embedder
+    from rag.evaluation import calibration, evaluate_set, markdown_table, standard_sets
+
+    if args.corpus and args.questions:
+        pairs = [(args.corpus, args.questions)]
+    else:
+        pairs = standard_sets()
+        missing = [str(p) for pair in pairs for p in pair if not p.exists()]
+        if missing:
+            print(f"eval data not found: {missing[0]} (pass --corpus and --questions)")
+            return 2
+    rag_settings = RagSettings()
+    embedder = load_embedder(settings)
+    second = load_second_embedder(settings)
+    reports = [
+        evaluate_set(
+            c, q, settings, rag_settings, embedder, limit=args.limit, second_embedder=second
+        )
+        for c, q in pairs
+    ]
+    print(markdown_table([r.row() for r in reports]))
+    print()
+    for kind, (t, bal) in calibration(reports).items():
+        print(f"refusal threshold ({kind}): {t:.4f} (balanced accuracy {bal:.3f})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -254,9 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return cmd_chat(settings, sys.stdin)
         if args.command == "eval":
-            from rag.evaluation import run_eval_cli
-
-            return run_eval_cli(args, settings)
+            return cmd_eval(args, settings)
     except IndexError_ as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3

@@ -6,7 +6,6 @@ Each eval corpus gets its own index under `<data_dir>/eval/`, built by the produ
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from collections.abc import Iterable, Sequence
@@ -16,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import Embedder, load_embedder
-from index.second_embedder import load_second_embedder
+from index.embedder import Embedder
 from index.settings import REPO_ROOT, IndexSettings
 from rag.settings import RagSettings
 
@@ -211,14 +209,19 @@ def evaluate_set(
     return report
 
 
-def print_table(rows: Sequence[dict[str, Any]]) -> None:
+def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
+    """The report rows as a Markdown table (what goes in the README)."""
     if not rows:
-        return
+        return ""
     cols = list(rows[0])
-    print("| " + " | ".join(cols) + " |")
-    print("|" + "---|" * len(cols))
-    for r in rows:
-        print("| " + " | ".join(str(r.get(c, "")) for c in cols) + " |")
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def standard_sets(eval_dir: Path = DEFAULT_EVAL_DIR) -> list[tuple[Path, Path]]:
+    """The (corpus, questions) pairs `newsbot eval` runs when given none."""
+    return [(eval_dir / d / "corpus.jsonl", eval_dir / d / q) for d, q in STANDARD_SETS]
 
 
 def calibration(reports: Sequence[SetReport]) -> dict[str, tuple[float, float]]:
@@ -232,37 +235,3 @@ def calibration(reports: Sequence[SetReport]) -> dict[str, tuple[float, float]]:
         [s for r in reports for s in r.sims_present], [s for r in reports for s in r.sims_absent]
     )
     return out
-
-
-def run_eval_cli(args: argparse.Namespace, settings: IndexSettings) -> int:
-    rag_settings = RagSettings()
-    embedder = load_embedder(settings)
-    second_embedder = load_second_embedder(settings)
-    if args.corpus and args.questions:
-        pairs = [(args.corpus, args.questions)]
-    else:
-        pairs = [
-            (DEFAULT_EVAL_DIR / d / "corpus.jsonl", DEFAULT_EVAL_DIR / d / q)
-            for d, q in STANDARD_SETS
-        ]
-        missing = [str(p) for pair in pairs for p in pair if not p.exists()]
-        if missing:
-            print(f"eval data not found: {missing[0]} (pass --corpus and --questions)")
-            return 2
-    reports = [
-        evaluate_set(
-            c,
-            q,
-            settings,
-            rag_settings,
-            embedder,
-            limit=args.limit,
-            second_embedder=second_embedder,
-        )
-        for c, q in pairs
-    ]
-    print_table([r.row() for r in reports])
-    print()
-    for kind, (t, bal) in calibration(reports).items():
-        print(f"refusal threshold ({kind}): {t:.4f} (balanced accuracy {bal:.3f})")
-    return 0

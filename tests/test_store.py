@@ -421,31 +421,18 @@ def _sentence_vectors_float64_rehashed(gen: Path) -> None:
     _rehash(gen, "sentence_vectors.npy")
 
 
-def _sentence_row_dropped_rehashed(gen: Path) -> None:
-    """The table loses its last row: contiguous, but one row short of the array."""
-    con = sqlite3.connect(gen / "meta.sqlite")
-    with con:
-        con.execute('DELETE FROM sentences WHERE "row" = (SELECT MAX("row") FROM sentences)')
-    con.close()
-    _rehash(gen, "meta.sqlite")
+def _sql_rehashed(statement: str) -> Callable[[Path], None]:
+    """Tamper with meta.sqlite and re-hash it, so the loader's own checks must catch it."""
 
+    def damage(gen: Path) -> None:
+        con = sqlite3.connect(gen / "meta.sqlite")
+        with con:
+            con.execute(statement)
+        con.close()
+        _rehash(gen, "meta.sqlite")
 
-def _sentence_row_added_rehashed(gen: Path) -> None:
-    con = sqlite3.connect(gen / "meta.sqlite")
-    with con:
-        con.execute(
-            'INSERT INTO sentences SELECT MAX("row") + 1, doc_id, "start", "end" FROM sentences'
-        )
-    con.close()
-    _rehash(gen, "meta.sqlite")
-
-
-def _sentence_outside_document_rehashed(gen: Path) -> None:
-    con = sqlite3.connect(gen / "meta.sqlite")
-    with con:
-        con.execute('UPDATE sentences SET "end" = 100000 WHERE "row" = 1')
-    con.close()
-    _rehash(gen, "meta.sqlite")
+    damage.__name__ = f"sql_{statement.split()[0].lower()}"
+    return damage
 
 
 def _current_points_nowhere(gen: Path) -> None:
@@ -472,9 +459,12 @@ def _current_garbage(gen: Path) -> None:
         _byte_flipped("sentence_vectors.npy", lambda n: n - 5),
         _sentence_vectors_wrong_shape_rehashed,
         _sentence_vectors_float64_rehashed,
-        _sentence_row_dropped_rehashed,
-        _sentence_row_added_rehashed,
-        _sentence_outside_document_rehashed,
+        # one row short of the array (still contiguous), one row too many, a span off its doc
+        _sql_rehashed('DELETE FROM sentences WHERE "row" = (SELECT MAX("row") FROM sentences)'),
+        _sql_rehashed(
+            'INSERT INTO sentences SELECT MAX("row") + 1, doc_id, "start", "end" FROM sentences'
+        ),
+        _sql_rehashed('UPDATE sentences SET "end" = 100000 WHERE "row" = 1'),
         _current_points_nowhere,
         _current_garbage,
     ],
