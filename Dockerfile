@@ -1,9 +1,9 @@
 # The same steps `make run` performs: install (CPU torch first), provision the model, index, run.
 FROM python:3.11-slim
 
-# A CPU-only torch keeps the image small: pass the PyTorch CPU wheel index as a build argument
-# (docker build --build-arg PIP_EXTRA_INDEX_URL=...); without it pip takes PyPI's default build.
-ARG PIP_EXTRA_INDEX_URL=""
+# A CPU-only torch keeps the image small: the PyTorch CPU wheel index is searched beside PyPI
+# (override with --build-arg PIP_EXTRA_INDEX_URL=... for a mirror).
+ARG PIP_EXTRA_INDEX_URL="https://download.pytorch.org/whl/cpu"
 ENV PIP_EXTRA_INDEX_URL=${PIP_EXTRA_INDEX_URL}
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -20,5 +20,6 @@ USER newsbot
 RUN make setup && make model
 
 VOLUME ["/data"]
+# Healthy when the index loads and its checksums hold (webhook mode also serves GET /health).
 HEALTHCHECK --interval=60s --timeout=20s CMD .venv/bin/newsbot index --status > /dev/null || exit 1
 CMD ["make", "run"]

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from index.dates import parse_date
-from index.documents import Document, LoadProblem
 from index.errors import IndexError_
 from index.settings import DEFAULT_MODEL, IndexSettings
 from rag.errors import QuestionError
@@ -53,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("--since", type=_date_arg, default=None)
     p_ask.add_argument("--until", type=_date_arg, default=None)
 
+    p_check = sub.add_parser(
+        "check", help="fact-check a text against the corpus (or one per stdin line, as JSON lines)"
+    )
+    p_check.add_argument("text", nargs="?", help="the claim(s) to check; default: stdin")
+    p_check.add_argument("--json", action="store_true")
+
     sub.add_parser("chat", help="a conversation in the terminal")
     sub.add_parser("bot", help="run the Telegram bot")
 
@@ -60,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("--corpus", type=Path, help="corpus.jsonl (id, lang, title, text)")
     p_eval.add_argument("--questions", type=Path, help="questions.jsonl (question, context_id)")
     p_eval.add_argument("--limit", type=int, default=None, help="first N questions only")
+    p_eval.add_argument(
+        "--claims", type=Path, help="fact-checking claims.jsonl over the live index"
+    )
+    p_eval.add_argument("--terra", type=Path, help="TERRa val.jsonl (fact-checker vs majority)")
     return parser
 
 
@@ -74,48 +83,11 @@ def cmd_provision(settings: IndexSettings) -> int:
     return 0
 
 
-def _load_sources(
-    sources: Sequence[str], settings: IndexSettings
-) -> tuple[list[Document], list[LoadProblem], str | None]:
-    """Load and clean every source; a single folder also names what may be pruned."""
-    from index.cleaning import clean_document
-    from index.loaders import load_feed, load_path, load_url
-    from index.settings import REPO_ROOT
-
-    raw_docs = []
-    problems: list[LoadProblem] = []
-    prune_prefix: str | None = None
-    targets = list(sources) or [str(settings.corpus_dir)]
-    for target in targets:
-        if target.startswith(("http://", "https://")):
-            result = load_feed(target)
-            if not result.documents:
-                result = load_url(target)
-        else:
-            path = Path(target)
-            result = load_path(path)
-            if path.is_dir() and len(targets) == 1:
-                resolved = path.resolve()
-                try:
-                    prune_prefix = str(resolved.relative_to(REPO_ROOT)) + "/"
-                except ValueError:
-                    prune_prefix = str(resolved) + "/"
-        raw_docs.extend(result.documents)
-        problems.extend(result.problems)
-    documents = []
-    for raw in raw_docs:
-        doc = clean_document(raw)
-        if doc is None:
-            problems.append(LoadProblem(raw.source, "no article text left after cleaning"))
-        else:
-            documents.append(doc)
-    return documents, problems, prune_prefix
-
-
 def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
     from index.builder import update_index
     from index.embedder import load_embedder
     from index.second_embedder import load_second_embedder
+    from index.sources import load_sources
     from index.store import IndexSnapshot
 
     if args.status:
@@ -134,19 +106,19 @@ def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
         return 0
     if args.if_missing and (settings.index_dir / "CURRENT").exists():
         return 0
-    documents, problems, prune_prefix = _load_sources(args.sources, settings)
-    for problem in problems:
+    loaded = load_sources(args.sources or [str(settings.corpus_dir)])
+    for problem in loaded.problems:
         print(f"skipped {problem.source}: {problem.reason}", file=sys.stderr)
-    if not documents and not args.rebuild:
+    if not loaded.documents and not args.rebuild:
         print("nothing to index: no readable article in the given sources", file=sys.stderr)
         return 1
     embedder = load_embedder(settings)
     report = update_index(
         settings,
         embedder,
-        documents,
+        loaded.documents,
         second_embedder=load_second_embedder(settings),  # reads its weights only if it embeds
-        prune_prefix=prune_prefix,
+        prune_prefix=loaded.prune_prefix,
         rebuild=args.rebuild,
         progress=sys.stderr.isatty(),
     )
@@ -186,7 +158,7 @@ def cmd_ask(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) ->
         else:
             from rag.answer import Answer
 
-            print(_render(result, Answer))
+            print(Answer.from_json(result).to_text())
         return 0
     for line in stdin:
         if not line.strip():
@@ -194,19 +166,6 @@ def cmd_ask(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) ->
         print(json.dumps(_ask_one(engine, line.rstrip("\n"), args), ensure_ascii=False))
         sys.stdout.flush()
     return 0
-
-
-def _render(result: dict[str, Any], answer_cls: Any) -> str:
-    from rag.answer import Citation
-
-    answer = answer_cls(
-        question=result["question"],
-        language=result["language"],
-        answered=result["answered"],
-        answer=result["answer"],
-        citations=[Citation(**c) for c in result["citations"]],
-    )
-    return str(answer.to_text())
 
 
 def cmd_chat(settings: IndexSettings, stdin: TextIO) -> int:
@@ -229,7 +188,53 @@ def cmd_chat(settings: IndexSettings, stdin: TextIO) -> int:
         print()
 
 
+def _check_one(checker: Any, text: str) -> dict[str, Any]:
+    try:
+        return dict(checker.check(text).to_json())
+    except QuestionError as exc:
+        return {"text": text, "claims": [], "verdict": None, "error": str(exc)}
+
+
+def cmd_check(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) -> int:
+    from rag.factcheck import FactChecker
+
+    checker = FactChecker.from_engine(_engine(settings))
+    if args.text is not None:
+        if args.json:
+            print(json.dumps(_check_one(checker, args.text), ensure_ascii=False))
+            return 0
+        try:
+            print(checker.check(args.text).to_text())
+        except QuestionError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        return 0
+    for line in stdin:
+        if line.strip():
+            print(json.dumps(_check_one(checker, line.rstrip("\n")), ensure_ascii=False))
+            sys.stdout.flush()
+    return 0
+
+
+def cmd_eval_check(args: argparse.Namespace, settings: IndexSettings) -> int:
+    """`eval --claims` / `--terra`: the fact-checker's verdict quality (rag/check_eval.py)."""
+    from rag.check_eval import evaluate_claims, evaluate_terra
+    from rag.factcheck import FactChecker
+
+    checker = FactChecker.from_engine(_engine(settings))
+    if args.claims:
+        print("\n".join(evaluate_claims(checker, args.claims)))
+    if args.terra:
+        train = args.terra.with_name(args.terra.name.replace("val", "train"))
+        print(
+            "\n".join(evaluate_terra(checker, args.terra, train if train != args.terra else None))
+        )
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace, settings: IndexSettings) -> int:
+    if args.claims or args.terra:
+        return cmd_eval_check(args, settings)
     from index.embedder import load_embedder
     from index.second_embedder import load_second_embedder
     from rag.evaluation import calibration, evaluate_set, markdown_table, standard_sets
@@ -258,10 +263,28 @@ def cmd_eval(args: argparse.Namespace, settings: IndexSettings) -> int:
     return 0
 
 
+def cmd_bot(settings: IndexSettings) -> int:
+    import asyncio
+
+    from bot.app import MissingTokenError, serve
+    from bot.settings import BotSettings
+
+    try:
+        asyncio.run(serve(BotSettings(), settings, RagSettings()))
+    except MissingTokenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
+        level=logging.DEBUG
+        if args.verbose
+        else logging.INFO
+        if args.command == "bot"
+        else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     for noisy in ("bm25s", "httpx", "sentence_transformers", "faiss"):
@@ -277,11 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "chat":
             return cmd_chat(settings, sys.stdin)
         if args.command == "bot":
-            print(
-                "The Telegram bot is not part of this release yet; starting the terminal chat.",
-                file=sys.stderr,
-            )
-            return cmd_chat(settings, sys.stdin)
+            return cmd_bot(settings)
+        if args.command == "check":
+            return cmd_check(args, settings, sys.stdin)
         if args.command == "eval":
             return cmd_eval(args, settings)
     except IndexError_ as exc:

@@ -43,6 +43,21 @@ class Answer:
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Answer:
+        """The inverse of `to_json` (for answers kept in a database or piped between tools)."""
+        return cls(
+            question=data["question"],
+            language=data["language"],
+            answered=data["answered"],
+            answer=data["answer"],
+            citations=[Citation(**c) for c in data.get("citations", [])],
+            closest_topics=list(data.get("closest_topics", [])),
+            timings_ms=dict(data.get("timings_ms", {})),
+            confidence=float(data.get("confidence", 0.0)),
+            mode=data.get("mode", "extractive"),
+        )
+
     def to_text(self) -> str:
         """Plain-text rendering for the terminal: answer, quotes, sources."""
         lines = [self.answer]

@@ -100,6 +100,9 @@ class AnswerEngine:
     retriever: HybridRetriever
     answerer: ExtractiveAnswerer
     chat_model: Any = None  # a LangChain chat model when NEWSBOT_LLM_* is configured
+    # The loaded models, kept so that `reloaded` reuses them and updates can embed with them.
+    second_embedder: Embedder | None = None
+    ner: RussianNer | None = None
 
     @classmethod
     def from_settings(
@@ -108,6 +111,7 @@ class AnswerEngine:
         settings: RagSettings,
         embedder: Embedder | None = None,
         second_embedder: Embedder | None = None,
+        ner: RussianNer | None = None,
     ) -> AnswerEngine:
         """The engine over the live index; `second_embedder` defaults to the configured one.
 
@@ -129,15 +133,38 @@ class AnswerEngine:
                 index_settings.index_dir,
                 second_embedder.identity.model,
             )
+        ner = ner or RussianNer()
         return cls(
             settings=settings,
             embedder=embedder,
             retriever=HybridRetriever(
                 snapshot, candidates=settings.candidates, second_embedder=second_embedder
             ),
-            answerer=ExtractiveAnswerer(snapshot, RussianNer()),
+            answerer=ExtractiveAnswerer(snapshot, ner),
             chat_model=make_chat_model(settings),
+            second_embedder=second_embedder,
+            ner=ner,
         )
+
+    def reloaded(self, index_settings: IndexSettings) -> AnswerEngine:
+        """The same models over the index as it is on disk now (after an incremental update).
+
+        The old engine stays usable: its snapshot is immutable, so answers in flight finish
+        on it while new questions go to the new one.
+        """
+        return AnswerEngine.from_settings(
+            index_settings,
+            self.settings,
+            embedder=self.embedder,
+            second_embedder=self.second_embedder,
+            ner=self.ner,
+        )
+
+    def warm_up(self) -> None:
+        """Answer one question per language so that lazily loaded parts (NER, the second
+        model's weights, transliteration tables) are ready before the first user asks."""
+        for question in ("Кто подписал соглашение?", "Who signed the agreement?"):
+            self.ask(question)
 
     def ask(
         self,

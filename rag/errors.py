@@ -14,6 +14,8 @@ class EmptyQuestionError(QuestionError):
 
 class QuestionTooLongError(QuestionError):
     def __init__(self, length: int, limit: int) -> None:
+        self.length = length
+        self.limit = limit
         super().__init__(
             f"The question is too long ({length} characters; the limit is {limit}). "
             "Ask one short question at a time."

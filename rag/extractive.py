@@ -98,6 +98,11 @@ class ExtractiveAnswerer:
         self._snapshot = snapshot
         self._ner = ner
 
+    @property
+    def ner(self) -> RussianNer:
+        """The NER it runs (the fact-checker shares it rather than loading natasha twice)."""
+        return self._ner
+
     def candidates(
         self, question: Question, question_vector: Vectors, hits: Sequence[Hit]
     ) -> list[Candidate]:

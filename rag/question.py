@@ -82,6 +82,13 @@ def question_type(text: str) -> QType:
     return QType.OTHER
 
 
+def strip_question_words(text: str) -> str:
+    """The question without the words that make it one: what is left names its topic."""
+    for _, pattern in _PATTERNS:
+        text = pattern.sub(" ", text)
+    return " ".join(text.split())
+
+
 def analyse(text: str) -> Question:
     """Normalise whitespace and classify; the caller has already rejected empty input."""
     clean = " ".join(text.split())

@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+
+from rag.morph import analyser
 
 _TOKEN = re.compile(r"[\w-]+|[^\w\s]", re.UNICODE)
 _MAX_WORDS = 7
 _ROLE_POS = {"NOUN", "ADJF", "ADJS", "PRTF"}
 
 
-@lru_cache(maxsize=1)
-def _morph() -> Any:
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
-
-
 @lru_cache(maxsize=20_000)
 def _parse(word: str) -> tuple[str | None, bool, bool]:
     """(part of speech, can be a nominative noun, can be a nominative adjective)."""
-    parses = _morph().parse(word)
+    parses = analyser().parse(word)
     likely = [p for p in parses if p.score >= 0.1]
     return (
         parses[0].tag.POS,

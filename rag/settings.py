@@ -21,6 +21,22 @@ class RagSettings(BaseSettings):
     # answer. Calibrated by `newsbot eval` on public QA data; see README "Refusal threshold".
     refuse_below: float = 0.858
 
+    # Fact-checking (`newsbot check`): a long text is cut to this many claims (the report says so).
+    check_max_claims: int = 20
+    # Evidence sentences compared with each claim (the most similar ones).
+    check_sentences: int = 8
+    # Similarity of claim and evidence sentence (cross-language offset included) below which
+    # the corpus is taken to say nothing about the claim; calibrated on the dev half of
+    # tests/data/claims.jsonl by `newsbot eval --claims` (README "Fact-checking").
+    check_relevant_above: float = 0.83
+    # A sentence that confirms every value of the claim supports it from this similarity up.
+    check_support_above: float = 0.89
+    # A sentence that contradicts a value refutes the claim from this similarity up.
+    check_refute_above: float = 0.83
+    # A sentence from an article that never names the claim's subject refutes it (by naming
+    # someone else) only from this similarity up.
+    check_absent_name_above: float = 0.90
+
     llm_provider: str | None = None  # e.g. "openai" (any LangChain chat model provider)
     llm_model: str | None = None
     llm_base_url: str | None = None

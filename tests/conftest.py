@@ -10,6 +10,9 @@ from index.embedder import SentenceTransformerEmbedder, load_embedder
 from index.provision import provision_e5
 from index.second_embedder import UseEmbedder
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
+from tests.telegram_fixtures import fake_telegram, telegram_bot
+
+__all__ = ["fake_telegram", "telegram_bot"]  # fixtures of the local Bot API server
 
 
 @pytest.fixture(scope="session")

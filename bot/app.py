@@ -1,0 +1,206 @@
+"""The composition root: bot, dispatcher and services built from settings, then run.
+
+Nothing here runs at import time, so tests build their own bot against a local Bot API server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.handlers import create_routers
+from bot.middlewares import (
+    AccessMiddleware,
+    ChatOrderMiddleware,
+    InFlightMiddleware,
+    RateLimitMiddleware,
+    UserMiddleware,
+)
+from bot.retry import RetryMiddleware
+from bot.services import Services
+from bot.settings import BotSettings
+from bot.storage import Storage
+from index.settings import IndexSettings
+from rag.engine import AnswerEngine
+from rag.settings import RagSettings
+
+log = logging.getLogger(__name__)
+
+UPDATES = ["message", "callback_query", "inline_query"]
+COMMANDS = {
+    "ru": [
+        ("help", "что умеет бот"),
+        ("check", "проверить утверждение"),
+        ("latest", "последние соглашения"),
+        ("lang", "язык: ru или en"),
+    ],
+    "en": [
+        ("help", "what the bot does"),
+        ("check", "check a claim"),
+        ("latest", "newest agreements"),
+        ("lang", "language: ru or en"),
+    ],
+}
+
+
+class MissingTokenError(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("NEWSBOT_BOT_TOKEN is not set: the Telegram bot cannot start")
+
+
+class RedactToken(logging.Filter):
+    """Removes the bot token from every log line (URLs of the Bot API carry it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self._token in message:
+            record.msg = message.replace(self._token, "<token>")
+            record.args = None
+        return True
+
+
+def protect_token_in_logs(token: str) -> None:
+    redact = RedactToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+
+def create_bot(settings: BotSettings) -> Bot:
+    if settings.bot_token is None:
+        raise MissingTokenError()
+    token = settings.bot_token.get_secret_value()
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryMiddleware())
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+async def create_services(
+    settings: BotSettings,
+    index_settings: IndexSettings,
+    rag_settings: RagSettings,
+    engine: AnswerEngine | None = None,
+) -> Services:
+    """Open the database and load the engines (the slow part: seconds, models included)."""
+    from rag.factcheck import FactChecker
+
+    if engine is None:
+        engine = await asyncio.to_thread(AnswerEngine.from_settings, index_settings, rag_settings)
+        await asyncio.to_thread(engine.warm_up)
+    storage = await Storage.open(settings.database_url_for(index_settings.data_dir))
+    return Services(
+        settings=settings,
+        index_settings=index_settings,
+        storage=storage,
+        engine=engine,
+        checker=FactChecker.from_engine(engine),
+        answer_pool=ThreadPoolExecutor(
+            max(1, settings.answer_workers), thread_name_prefix="newsbot-answer"
+        ),
+    )
+
+
+def create_dispatcher(services: Services) -> Dispatcher:
+    """Routers, middlewares and the shutdown that lets answers in flight finish."""
+    dp = Dispatcher(services=services)
+    in_flight = InFlightMiddleware()
+    dp.update.outer_middleware(in_flight)
+    dp.update.outer_middleware(ChatOrderMiddleware())
+    dp.update.outer_middleware(UserMiddleware())
+    dp.update.outer_middleware(AccessMiddleware())
+    limiter = RateLimitMiddleware(
+        services.settings.rate_limit_count, services.settings.rate_limit_window_s
+    )
+    dp.message.outer_middleware(limiter)
+    dp.inline_query.outer_middleware(limiter)
+    dp.include_routers(*create_routers())
+
+    async def on_startup(bot: Bot) -> None:
+        for language, commands in COMMANDS.items():
+            await bot.set_my_commands(
+                [BotCommand(command=c, description=d) for c, d in commands],
+                language_code=language if language != "en" else None,
+            )
+
+    async def on_shutdown() -> None:
+        if not await in_flight.drain(services.settings.shutdown_grace_s):
+            log.warning(
+                "shutdown: answers still in flight after %.0f s",
+                services.settings.shutdown_grace_s,
+            )
+        services.answer_pool.shutdown(wait=False, cancel_futures=True)
+        services.index_pool.shutdown(wait=True)
+        await services.storage.close()
+
+    dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
+    return dp
+
+
+async def run_polling(bot: Bot, dp: Dispatcher, *, handle_signals: bool = True) -> None:
+    await bot.delete_webhook(drop_pending_updates=False)
+    await dp.start_polling(bot, allowed_updates=UPDATES, handle_signals=handle_signals)
+
+
+def create_webhook_app(bot: Bot, dp: Dispatcher, settings: BotSettings) -> web.Application:
+    """An aiohttp app that accepts updates only with the configured secret token."""
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
+        app, path=settings.webhook_path
+    )
+    setup_application(app, dp, bot=bot)
+
+    async def set_webhook(_: web.Application) -> None:
+        assert settings.webhook_url is not None
+        await bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=UPDATES)
+
+    async def health(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.on_startup.append(set_webhook)
+    app.router.add_get("/health", health)
+    return app
+
+
+async def serve(
+    settings: BotSettings, index_settings: IndexSettings, rag_settings: RagSettings
+) -> None:
+    """`newsbot bot`: long polling, or a webhook server when NEWSBOT_WEBHOOK_URL is set."""
+    bot = create_bot(settings)
+    protect_token_in_logs(bot.token)
+    services = await create_services(settings, index_settings, rag_settings)
+    dp = create_dispatcher(services)
+    if settings.webhook_url:
+        await run_webhook(create_webhook_app(bot, dp, settings), settings)
+    else:
+        await run_polling(bot, dp)
+
+
+async def run_webhook(app: web.Application, settings: BotSettings) -> None:
+    """Serve until SIGINT/SIGTERM; cleanup runs the dispatcher's shutdown (answers finish)."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,148 @@
+"""Outer middlewares: who may talk to the bot, how often, in which language; what is in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, InlineQuery, Message, TelegramObject, Update, User
+
+from bot.services import Services
+from bot.texts import text
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class InFlightMiddleware(BaseMiddleware):
+    """Counts updates being handled, so that a shutdown can wait for their answers."""
+
+    def __init__(self) -> None:
+        self._active = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        self._active += 1
+        self._idle.clear()
+        try:
+            return await handler(event, data)
+        finally:
+            self._active -= 1
+            if self._active == 0:
+                self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until nothing is in flight; False if `timeout` passed first."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+async def _tell(event: TelegramObject, message: str) -> None:
+    """Say `message` wherever the event came from (a chat, a button, an inline query)."""
+    if isinstance(event, Update):
+        event = event.event
+    if isinstance(event, Message):
+        await event.answer(message)
+    elif isinstance(event, CallbackQuery):
+        await event.answer(message, show_alert=True)
+    elif isinstance(event, InlineQuery):
+        await event.answer([], cache_time=1, is_personal=True)
+
+
+class AccessMiddleware(BaseMiddleware):
+    """With an allowlist set, everyone else is told the bot is private and goes no further."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        services: Services = data["services"]
+        allowed = services.settings.allowed_user_ids
+        user: User | None = data.get("event_from_user")
+        admins = services.settings.admin_ids
+        if allowed and user is not None and user.id not in allowed | admins:
+            await _tell(event, text("private", data.get("lang", "en")))
+            return None
+        return await handler(event, data)
+
+
+class ChatOrderMiddleware(BaseMiddleware):
+    """Handles one update per chat at a time, in arrival order.
+
+    Without it two quick questions could be answered in reverse order, and a follow-up sent
+    right after a question would not see that question's turn.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat = data.get("event_chat")
+        if chat is None:
+            return await handler(event, data)
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
+        try:
+            async with lock:
+                return await handler(event, data)
+        finally:
+            self._waiting[chat.id] -= 1
+            if not self._waiting[chat.id]:  # forget idle chats: the map stays small
+                del self._waiting[chat.id]
+                del self._locks[chat.id]
+
+
+class UserMiddleware(BaseMiddleware):
+    """Records the user and hands handlers `user` (their row) and `lang` (their UI language)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None:
+            return await handler(event, data)
+        services: Services = data["services"]
+        chat = data.get("event_chat")
+        info = await services.storage.touch_user(
+            user.id, chat.id if chat is not None else user.id, user.language_code
+        )
+        data["user"] = info
+        data["lang"] = info.language
+        return await handler(event, data)
+
+
+class RateLimitMiddleware(BaseMiddleware):
+    """A sliding window per user; the first message over the limit gets a polite reply,
+    the rest of the flood is dropped silently (replying to each would be a flood of our own)."""
+
+    def __init__(self, count: int, window_s: float) -> None:
+        self._count = count
+        self._window = window_s
+        self._seen: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}
+
+    def _over_limit(self, user_id: int, now: float) -> bool:
+        times = self._seen.setdefault(user_id, deque())
+        while times and now - times[0] > self._window:
+            times.popleft()
+        if len(times) >= self._count:
+            return True
+        times.append(now)
+        return False
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or self._count <= 0:
+            return await handler(event, data)
+        now = time.monotonic()
+        if not self._over_limit(user.id, now):
+            self._warned.pop(user.id, None)
+            return await handler(event, data)
+        if now - self._warned.get(user.id, -self._window) >= self._window:
+            self._warned[user.id] = now
+            wait = int(self._window - (now - self._seen[user.id][0])) + 1
+            await _tell(event, text("rate_limited", data.get("lang", "en"), seconds=wait))
+        return None

@@ -1,0 +1,489 @@
+"""The bot's database: users, last turns, answers and feedback, subscriptions, alerts sent.
+
+Every write starts with its write statement (upserts, `INSERT ... ON CONFLICT`, `UPDATE ...
+RETURNING`) rather than a read followed by a write. That keeps each method atomic on PostgreSQL
+without explicit locking, and on SQLite it means a transaction never has to upgrade a stale read
+snapshot to a write lock, which fails at once with "database is locked" instead of waiting for
+the busy timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.util import CommandError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from bot.storage import migrate
+from bot.storage.errors import StorageError, UnknownAnswerError
+from bot.storage.records import LoggedAnswer, Stats, Subscription, Turn, UserInfo
+from bot.storage.schema import alerts, answers, feedback, subscriptions, turns, users
+
+LANGUAGES = ("ru", "en")
+# Telegram language codes whose speakers are best served in Russian.
+_RUSSIAN_READERS = ("ru", "uk", "be", "kk")
+_ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+BUSY_TIMEOUT_S = 30.0
+CONNECT_TIMEOUT_S = 10.0
+_CONNECTION_ERRORS = (
+    OSError,
+    TimeoutError,
+    asyncio.TimeoutError,
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+)
+
+
+def language_for(language_code: str | None) -> str:
+    """Telegram's `language_code` ("ru", "uk-UA", "en-GB", None) -> the answer language."""
+    primary = (language_code or "").strip().lower().replace("_", "-").split("-")[0]
+    return "ru" if primary in _RUSSIAN_READERS else "en"
+
+
+def normalize_topic(topic: str | None) -> str | None:
+    """Collapse whitespace; an empty topic means "all agreements" (None)."""
+    if topic is None:
+        return None
+    cleaned = " ".join(topic.split())
+    return cleaned or None
+
+
+def _topic_key(topic: str | None) -> str:
+    return topic.casefold() if topic is not None else ""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _describe(exc: BaseException) -> str:
+    """The driver's own message: SQLAlchemy's wrapper adds SQL text and a help link."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Per-connection SQLite settings: WAL so readers never block the writer, FK enforcement
+    (off by default in SQLite), and a busy timeout so concurrent writers wait, not fail."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except (sa_exc.ArgumentError, ValueError):
+        # The parser's message repeats the whole URL, password included: do not pass it on.
+        raise StorageError(
+            "invalid database URL; expected sqlite+aiosqlite:///PATH or "
+            "postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DB"
+        ) from None
+    backend = parsed.get_backend_name()
+    driver = _ASYNC_DRIVERS.get(backend)
+    safe = parsed.render_as_string(hide_password=True)
+    if driver is None:
+        raise StorageError(f"unsupported database {safe}: use SQLite or PostgreSQL")
+    if "+" not in parsed.drivername:
+        parsed = parsed.set(drivername=f"{backend}+{driver}")
+    elif parsed.get_driver_name() != driver:
+        raise StorageError(f"unsupported driver in {safe}: use {backend}+{driver}")
+    return parsed
+
+
+class Storage:
+    """Async access to the bot's database; one instance per process, safe for concurrent use."""
+
+    def __init__(self, engine: AsyncEngine, url: URL) -> None:
+        self._engine = engine
+        self._url = url
+        self._dialect = engine.dialect.name
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @property
+    def url(self) -> str:
+        """The database URL with the password masked, fit for logs."""
+        return self._url.render_as_string(hide_password=True)
+
+    @classmethod
+    async def open(cls, url: str) -> Storage:
+        """Connect and migrate to the newest schema, so a fresh or old database just works."""
+        parsed = _parse_url(url)
+        safe = parsed.render_as_string(hide_password=True)
+        kwargs: dict[str, Any] = {
+            "json_serializer": lambda obj: json.dumps(obj, ensure_ascii=False),
+        }
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            in_memory = database in ("", ":memory:") or parsed.query.get("mode") == "memory"
+            if in_memory:
+                # Each connection to ":memory:" would be a new empty database.
+                kwargs["poolclass"] = StaticPool
+            elif not database.startswith("file:"):
+                try:
+                    Path(database).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StorageError(f"cannot create the folder for {safe}: {exc}") from exc
+            kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
+        else:
+            kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_S}
+            kwargs["pool_pre_ping"] = True
+        engine = create_async_engine(parsed, **kwargs)
+        if parsed.get_backend_name() == "sqlite":
+            sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(migrate.upgrade)
+        except (*_CONNECTION_ERRORS, sa_exc.SQLAlchemyError) as exc:
+            await engine.dispose()
+            raise StorageError(f"cannot open the database {safe}: {_describe(exc)}") from exc
+        except CommandError as exc:
+            await engine.dispose()
+            raise StorageError(f"cannot migrate the database {safe}: {exc}") from exc
+        return cls(engine, parsed)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction; connection-level failures become `StorageError`."""
+        try:
+            async with self._engine.begin() as conn:
+                yield conn
+        except _CONNECTION_ERRORS as exc:
+            raise StorageError(f"database {self.url} failed: {_describe(exc)}") from exc
+
+    def _insert(self, table: sa.Table) -> sqlite.Insert | postgresql.Insert:
+        """The dialect's INSERT, which knows ON CONFLICT (both spell it the same way)."""
+        if self._dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    # -- users -------------------------------------------------------------------------------
+
+    async def touch_user(self, user_id: int, chat_id: int, language_code: str | None) -> UserInfo:
+        """Record that the user wrote: create or update them, and reactivate them if they had
+        blocked the bot. A /lang choice wins over Telegram's language code."""
+        now = _now()
+        stmt = self._insert(users).values(
+            user_id=user_id,
+            chat_id=chat_id,
+            language_code=language_code,
+            language=None,
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        upsert = stmt.on_conflict_do_update(
+            index_elements=[users.c.user_id],
+            set_={
+                "chat_id": stmt.excluded.chat_id,
+                # Some updates carry no language code: keep the last one seen.
+                "language_code": sa.func.coalesce(
+                    stmt.excluded.language_code, users.c.language_code
+                ),
+                "active": True,
+                "updated_at": now,
+            },
+        ).returning(users.c.chat_id, users.c.language_code, users.c.language, users.c.active)
+        async with self._tx() as conn:
+            row = (await conn.execute(upsert)).one()
+        return UserInfo(
+            user_id=user_id,
+            chat_id=row.chat_id,
+            language=row.language or language_for(row.language_code),
+            active=row.active,
+        )
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        """Store an explicit /lang choice; it sticks whatever Telegram reports later."""
+        language = language.strip().lower()
+        if language not in LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}; expected one of {LANGUAGES}")
+        now = _now()
+        # In a private chat the chat id is the user id: good enough for a user never touched.
+        stmt = self._insert(users).values(
+            user_id=user_id,
+            chat_id=user_id,
+            language_code=None,
+            language=language,
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[users.c.user_id],
+            set_={"language": language, "updated_at": now},
+        )
+        async with self._tx() as conn:
+            await conn.execute(stmt)
+
+    # -- conversation ------------------------------------------------------------------------
+
+    async def save_turn(self, user_id: int, question: str, answer: dict[str, Any]) -> None:
+        """Keep only the user's last question and answer: follow-ups need nothing older."""
+        now = _now()
+        stmt = self._insert(turns).values(
+            user_id=user_id, question=question, answer=answer, at=now
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[turns.c.user_id],
+            set_={"question": question, "answer": stmt.excluded.answer, "at": now},
+        )
+        async with self._tx() as conn:
+            await conn.execute(stmt)
+
+    async def last_turn(self, user_id: int) -> Turn | None:
+        query = sa.select(turns.c.question, turns.c.answer, turns.c.at).where(
+            turns.c.user_id == user_id
+        )
+        async with self._tx() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            return None
+        return Turn(question=row.question, answer=row.answer, at=row.at)
+
+    # -- answers and feedback ----------------------------------------------------------------
+
+    async def log_answer(
+        self, user_id: int, question: str, answer: dict[str, Any], elapsed_ms: float
+    ) -> int:
+        """Log an answer for latency stats and feedback; the id goes into the buttons' data."""
+        stmt = (
+            sa.insert(answers)
+            .values(
+                user_id=user_id,
+                question=question,
+                answer=answer,
+                elapsed_ms=float(elapsed_ms),
+                at=_now(),
+            )
+            .returning(answers.c.id)
+        )
+        async with self._tx() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    async def get_answer(self, answer_id: int) -> LoggedAnswer | None:
+        query = sa.select(answers).where(answers.c.id == answer_id)
+        async with self._tx() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            return None
+        return LoggedAnswer(
+            id=row.id,
+            user_id=row.user_id,
+            question=row.question,
+            answer=row.answer,
+            elapsed_ms=row.elapsed_ms,
+            at=row.at,
+        )
+
+    async def add_feedback(self, answer_id: int, user_id: int, rating: int) -> None:
+        """Rate an answer +1/-1; pressing again replaces the user's earlier rating."""
+        if rating not in (1, -1):
+            raise ValueError(f"rating must be +1 or -1, not {rating!r}")
+        now = _now()
+        stmt = self._insert(feedback).values(
+            answer_id=answer_id, user_id=user_id, rating=rating, at=now
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[feedback.c.answer_id, feedback.c.user_id],
+            set_={"rating": rating, "at": now},
+        )
+        try:
+            async with self._tx() as conn:
+                await conn.execute(stmt)
+        except sa_exc.IntegrityError as exc:
+            raise UnknownAnswerError(f"no logged answer with id {answer_id}") from exc
+
+    async def export_feedback(self) -> list[dict[str, Any]]:
+        """Rated answers as regression cases, oldest rating first."""
+        query = (
+            sa.select(
+                answers.c.question,
+                answers.c.answer,
+                feedback.c.rating,
+                feedback.c.user_id,
+                feedback.c.at,
+            )
+            .join_from(feedback, answers, feedback.c.answer_id == answers.c.id)
+            .order_by(feedback.c.at, feedback.c.id)
+        )
+        async with self._tx() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            {
+                "question": row.question,
+                "answer": row.answer,
+                "rating": row.rating,
+                "user_id": row.user_id,
+                "at": row.at.isoformat(),
+            }
+            for row in rows
+        ]
+
+    async def stats(self) -> Stats:
+        """Counts for /stats; p95 is the nearest-rank percentile of answer latency."""
+
+        def count(table: sa.Table, *where: sa.ColumnElement[bool]) -> sa.Select[int]:
+            return sa.select(sa.func.count()).select_from(table).where(*where)
+
+        async with self._tx() as conn:
+
+            async def scalar(query: sa.Select[int]) -> int:
+                return int((await conn.execute(query)).scalar_one())
+
+            n_answers = await scalar(count(answers))
+            p95: float | None = None
+            if n_answers:
+                rank = math.ceil(0.95 * n_answers)
+                query = (
+                    sa.select(answers.c.elapsed_ms)
+                    .order_by(answers.c.elapsed_ms)
+                    .offset(rank - 1)
+                    .limit(1)
+                )
+                p95 = float((await conn.execute(query)).scalar_one())
+            return Stats(
+                users=await scalar(count(users)),
+                active_subscriptions=await scalar(
+                    count(subscriptions, subscriptions.c.active.is_(True))
+                ),
+                alerts_sent=await scalar(count(alerts)),
+                answers=n_answers,
+                p95_answer_ms=p95,
+                feedback_up=await scalar(count(feedback, feedback.c.rating > 0)),
+                feedback_down=await scalar(count(feedback, feedback.c.rating < 0)),
+            )
+
+    # -- subscriptions -----------------------------------------------------------------------
+
+    async def subscribe(self, user_id: int, chat_id: int, topic: str | None) -> bool:
+        """Subscribe to a topic (None or blank: all agreements). False if already subscribed;
+        an inactive subscription (the user had blocked the bot) is re-activated."""
+        topic = normalize_topic(topic)
+        key = _topic_key(topic)
+        reactivate = (
+            sa.update(subscriptions)
+            .where(
+                subscriptions.c.user_id == user_id,
+                subscriptions.c.topic_key == key,
+                subscriptions.c.active.is_(False),
+            )
+            .values(active=True, chat_id=chat_id, topic=topic)
+        )
+        insert = (
+            self._insert(subscriptions)
+            .values(
+                user_id=user_id,
+                chat_id=chat_id,
+                topic=topic,
+                topic_key=key,
+                active=True,
+                created_at=_now(),
+            )
+            .on_conflict_do_nothing(
+                index_elements=[subscriptions.c.user_id, subscriptions.c.topic_key]
+            )
+            .returning(subscriptions.c.id)
+        )
+        async with self._tx() as conn:
+            if (await conn.execute(reactivate)).rowcount:
+                return True
+            return (await conn.execute(insert)).first() is not None
+
+    async def subscriptions(self, user_id: int) -> list[Subscription]:
+        """The user's active subscriptions, oldest first."""
+        return await self._select_subscriptions(subscriptions.c.user_id == user_id)
+
+    async def unsubscribe(self, user_id: int, topic: str | None) -> int:
+        """Remove one topic (matched case-insensitively) or, with None, all of the user's
+        subscriptions; returns how many active ones went. A blank topic is an error, not "all",
+        so that a missing argument can never wipe everything."""
+        stmt = sa.delete(subscriptions).where(subscriptions.c.user_id == user_id)
+        if topic is not None:
+            normalized = normalize_topic(topic)
+            if normalized is None:
+                raise ValueError("empty topic: pass None to remove all subscriptions")
+            stmt = stmt.where(subscriptions.c.topic_key == _topic_key(normalized))
+        async with self._tx() as conn:
+            removed = (await conn.execute(stmt.returning(subscriptions.c.active))).scalars()
+            return sum(1 for active in removed if active)
+
+    async def active_subscriptions(self) -> list[Subscription]:
+        """Everyone to consider for an alert."""
+        return await self._select_subscriptions()
+
+    async def _select_subscriptions(self, *where: sa.ColumnElement[bool]) -> list[Subscription]:
+        query = (
+            sa.select(subscriptions)
+            .where(subscriptions.c.active.is_(True), *where)
+            .order_by(subscriptions.c.id)
+        )
+        async with self._tx() as conn:
+            rows: Sequence[sa.Row[Any]] = (await conn.execute(query)).all()
+        return [
+            Subscription(
+                id=row.id,
+                user_id=row.user_id,
+                chat_id=row.chat_id,
+                topic=row.topic,
+                active=row.active,
+            )
+            for row in rows
+        ]
+
+    async def deactivate_chat(self, chat_id: int) -> None:
+        """The chat blocked the bot (403): stop alerting it until the user writes again and
+        re-subscribes."""
+        async with self._tx() as conn:
+            await conn.execute(
+                sa.update(users).where(users.c.chat_id == chat_id).values(active=False)
+            )
+            await conn.execute(
+                sa.update(subscriptions)
+                .where(subscriptions.c.chat_id == chat_id)
+                .values(active=False)
+            )
+
+    # -- alerts ------------------------------------------------------------------------------
+
+    async def claim_alert(self, user_id: int, story_id: str, doc_id: str) -> bool:
+        """Reserve the right to alert this user about this story. The unique constraint makes
+        it atomic across tasks, processes and restarts: exactly one caller gets True."""
+        stmt = (
+            self._insert(alerts)
+            .values(user_id=user_id, story_id=story_id, doc_id=doc_id, at=_now())
+            .on_conflict_do_nothing(index_elements=[alerts.c.user_id, alerts.c.story_id])
+            .returning(alerts.c.id)
+        )
+        async with self._tx() as conn:
+            return (await conn.execute(stmt)).first() is not None
+
+    async def alerts_sent(self) -> int:
+        query = sa.select(sa.func.count()).select_from(alerts)
+        async with self._tx() as conn:
+            return int((await conn.execute(query)).scalar_one())

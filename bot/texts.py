@@ -1,0 +1,163 @@
+"""Everything the bot says on its own, in Russian and English (HTML; callers escape values)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("ru", "en")
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "start": {
+        "ru": (
+            "Здравствуйте! Я отвечаю на вопросы о новостях по своей базе статей и всегда "
+            "показываю источники: заголовок, дату и ссылку. Если в статьях ответа нет, я так и "
+            "скажу.\n\n"
+            "• Просто напишите вопрос, на русском или английском.\n"
+            "• /check <i>утверждение</i> — проверю утверждение по новостям.\n"
+            "• /latest — последние соглашения.\n"
+            "• /lang ru|en — язык интерфейса.\n\n"
+            "Например, нажмите на вопрос внизу."
+        ),
+        "en": (
+            "Hello! I answer questions about the news from my collection of articles and always "
+            "show the sources: title, date and link. If the articles do not answer, I say so.\n\n"
+            "• Just type a question, in English or Russian.\n"
+            "• /check <i>claim</i> — I check a claim against the news.\n"
+            "• /latest — the newest agreements.\n"
+            "• /lang ru|en — interface language.\n\n"
+            "For example, tap a question below."
+        ),
+    },
+    "examples": {
+        "ru": "Кто подписал соглашение с ZGC?|Чем Ленинградская область займётся вместе с Китаем?",
+        "en": "Who signed the agreement with Beijing?|What did Moscow agree with Innobiz?",
+    },
+    "lang_set": {"ru": "Язык интерфейса: русский.", "en": "Interface language: English."},
+    "lang_usage": {
+        "ru": "Использование: /lang ru или /lang en",
+        "en": "Usage: /lang ru or /lang en",
+    },
+    "send_text": {
+        "ru": "Я понимаю только текст: напишите вопрос словами.",
+        "en": "I only understand text: please type your question.",
+    },
+    "empty": {
+        "ru": "Пустое сообщение: напишите вопрос.",
+        "en": "The message is empty: please type a question.",
+    },
+    "too_long": {
+        "ru": "Слишком длинный вопрос ({length} символов, максимум {limit}). Сократите его.",
+        "en": "The question is too long ({length} characters, at most {limit}). "
+        "Please shorten it.",
+    },
+    "rate_limited": {
+        "ru": "Слишком много сообщений подряд. Подождите {seconds} с и спросите снова.",
+        "en": "Too many messages in a row. Please wait {seconds} s and ask again.",
+    },
+    "private": {
+        "ru": "Это закрытый бот: доступ только для приглашённых пользователей.",
+        "en": "This bot is private: only invited users can use it.",
+    },
+    "error": {
+        "ru": "Извините, что-то пошло не так. Код ошибки: <code>{error_id}</code>.",
+        "en": "Sorry, something went wrong. Error id: <code>{error_id}</code>.",
+    },
+    "index_unavailable": {
+        "ru": "Поиск по новостям сейчас недоступен: индекс повреждён или не построен. "
+        "Администратор может выполнить <code>newsbot index --rebuild</code>.",
+        "en": "News search is unavailable: the index is damaged or missing. "
+        "An administrator can run <code>newsbot index --rebuild</code>.",
+    },
+    "sources": {"ru": "Источники", "en": "Sources"},
+    "quotes": {"ru": "Цитаты", "en": "Quotes"},
+    "date_unknown": {"ru": "дата неизвестна", "en": "date unknown"},
+    "show_quotes": {"ru": "Показать цитаты", "en": "Show quotes"},
+    "thanks": {"ru": "Спасибо за отзыв!", "en": "Thanks for the feedback!"},
+    "expired": {
+        "ru": "Этот ответ больше недоступен.",
+        "en": "This answer is no longer available.",
+    },
+    "closest": {"ru": "Близкие темы в базе:", "en": "Closest topics in the collection:"},
+    "check_usage": {
+        "ru": "Напишите /check и утверждение, например: "
+        "<code>/check Соглашение с ZGC подписал Собянин</code>. Можно ответить командой /check "
+        "на пересланное сообщение.",
+        "en": "Send /check followed by a claim, e.g. "
+        "<code>/check Moscow signed an agreement with Beijing</code>. You can also reply /check "
+        "to a forwarded message.",
+    },
+    "verdict_supported": {"ru": "✅ Подтверждается", "en": "✅ Supported"},
+    "verdict_refuted": {"ru": "❌ Опровергается", "en": "❌ Refuted"},
+    "verdict_not_in_corpus": {"ru": "❔ Нет в новостях", "en": "❔ Not in the news"},
+    "overall": {"ru": "Итог", "en": "Overall"},
+    "confidence": {"ru": "уверенность", "en": "confidence"},
+    "mismatch": {"ru": "Расхождение", "en": "Mismatch"},
+    "claim_says": {"ru": "в утверждении", "en": "claim"},
+    "source_says": {"ru": "в источнике", "en": "source"},
+    "sources_disagree": {
+        "ru": "Источники расходятся между собой; сначала более новые.",
+        "en": "The sources disagree with each other; newest first.",
+    },
+    "no_claims": {
+        "ru": "Не нашёл в тексте утверждений, которые можно проверить.",
+        "en": "I found no checkable claim in the text.",
+    },
+    "latest_title": {"ru": "Последние соглашения", "en": "Newest agreements"},
+    "latest_none": {
+        "ru": "В базе нет новостей о соглашениях.",
+        "en": "The collection has no news about agreements.",
+    },
+    "admin_only": {
+        "ru": "Эта команда доступна только администраторам.",
+        "en": "This command is for administrators only.",
+    },
+    "ingest_usage": {
+        "ru": "Использование: /ingest <url> или файл с подписью /ingest.",
+        "en": "Usage: /ingest <url>, or a file sent with the caption /ingest.",
+    },
+    "ingest_too_big": {
+        "ru": "Файл слишком большой ({size} байт, максимум {limit}).",
+        "en": "The file is too big ({size} bytes, at most {limit}).",
+    },
+    "ingest_started": {"ru": "Индексирую…", "en": "Indexing…"},
+    "ingest_done": {
+        "ru": "Готово: добавлено {added}, изменено {changed}, удалено {removed}; "
+        "всего документов {documents}, фрагментов {chunks}.",
+        "en": "Done: {added} added, {changed} changed, {removed} removed; "
+        "{documents} documents, {chunks} chunks in all.",
+    },
+    "ingest_nothing": {
+        "ru": "Не нашёл в источнике читаемой статьи: {problems}",
+        "en": "No readable article found in the source: {problems}",
+    },
+    "busy_indexing": {
+        "ru": "Индекс уже обновляется; попробуйте позже.",
+        "en": "The index is already being updated; try again later.",
+    },
+    "stats": {
+        "ru": "Документов: {documents}\nФрагментов: {chunks}\nПользователей: {users}\n"
+        "Подписок: {subscriptions}\nОтправлено оповещений: {alerts}\nОтветов: {answers}\n"
+        "p95 времени ответа: {p95}\nОтзывы: 👍 {up} / 👎 {down}",
+        "en": "Documents: {documents}\nChunks: {chunks}\nUsers: {users}\n"
+        "Subscriptions: {subscriptions}\nAlerts sent: {alerts}\nAnswers: {answers}\n"
+        "p95 answer time: {p95}\nFeedback: 👍 {up} / 👎 {down}",
+    },
+    "inline_no_answer": {"ru": "Ответа в новостях нет", "en": "No answer in the news"},
+}
+
+
+def normalise_language(code: str | None) -> str:
+    """Telegram's language_code ("ru", "en-US", "uk") to one of the bot's two languages."""
+    if code and code.split("-")[0].lower() in {"ru", "uk", "be", "kk"}:
+        return "ru"
+    return "en"
+
+
+def text(key: str, language: str, **values: Any) -> str:
+    entry = _TEXTS[key]
+    template = entry.get(language) or entry["en"]
+    return template.format(**values) if values else template
+
+
+def examples(language: str) -> list[str]:
+    return text("examples", language).split("|")

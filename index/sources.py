@@ -1,0 +1,55 @@
+"""Turn paths and URLs into cleaned documents: one entry point for the CLI and the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.cleaning import clean_document
+from index.documents import Document, LoadProblem, LoadResult
+from index.loaders import load_feed, load_path, load_url
+from index.settings import REPO_ROOT
+
+
+@dataclass
+class LoadedSources:
+    documents: list[Document] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    # Set when a single folder was loaded: documents indexed from under it and missing now
+    # were deleted, so the index may drop them.
+    prune_prefix: str | None = None
+
+
+def _folder_prefix(path: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(REPO_ROOT)) + "/"
+    except ValueError:
+        return str(resolved) + "/"
+
+
+def _load_target(target: str) -> LoadResult:
+    if target.startswith(("http://", "https://")):
+        result = load_feed(target)
+        return result if result.documents else load_url(target)
+    return load_path(Path(target))
+
+
+def load_sources(targets: Sequence[str]) -> LoadedSources:
+    """Load and clean every target (folder, file, feed or page URL); problems are collected."""
+    loaded = LoadedSources()
+    for target in targets:
+        result = _load_target(target)
+        if len(targets) == 1 and Path(target).is_dir():
+            loaded.prune_prefix = _folder_prefix(Path(target))
+        loaded.problems.extend(result.problems)
+        for raw in result.documents:
+            doc = clean_document(raw)
+            if doc is None:
+                loaded.problems.append(
+                    LoadProblem(raw.source, "no article text left after cleaning")
+                )
+            else:
+                loaded.documents.append(doc)
+    return loaded

@@ -1,0 +1,458 @@
+"""The fact-checking service: text -> claims -> evidence sentences -> verdict per claim.
+
+Built on the answering engine's parts (e5 query embedding, hybrid retriever, sentence vectors,
+natasha NER), so checking loads no model of its own. Each claim is compared with the most
+similar sentences of the retrieved chunks (`rag.compare`); the verdict is:
+
+* `supported`: a sentence similar enough confirms every value of the claim;
+* `refuted`: a sentence similar enough states a different value (number, date, name, role,
+  country, "not") and none confirms the claim;
+* `not_in_corpus`: otherwise. A claim is never called false only because nothing was found.
+
+`analyse` (retrieval, NER, comparison) is separate from `decide` (thresholds only), so the
+thresholds can be calibrated on labelled claims without re-running the expensive part.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from index.chunking import split_sentences
+from index.dates import parse_date
+from index.embedder import Embedder
+from index.language import detect_language
+from index.store import IndexSnapshot
+from rag.claims import split_claims
+from rag.compare import (
+    Comparison,
+    Context,
+    Facts,
+    Mismatch,
+    compare,
+    context_of,
+    extract_facts,
+)
+from rag.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list
+from rag.entities import RussianNer, find_entities
+from rag.errors import EmptyQuestionError
+from rag.extractive import ExtractiveAnswerer
+from rag.question import analyse
+from rag.retriever import HybridRetriever
+from rag.settings import RagSettings
+
+__all__ = [
+    "CheckReport",
+    "ClaimVerdict",
+    "Evidence",
+    "FactChecker",
+    "Mismatch",
+    "Thresholds",
+]
+
+SUPPORTED = "supported"
+REFUTED = "refuted"
+NOT_IN_CORPUS = "not_in_corpus"
+# Worst first: the verdict of a text is the worst of its claims.
+SEVERITY = {REFUTED: 2, NOT_IN_CORPUS: 1, SUPPORTED: 0}
+# Evidence sentences shown per verdict (distinct articles).
+MAX_EVIDENCE = 3
+# Similarity span over which confidence goes from 0.5 (at a threshold) to 1.0.
+CONFIDENCE_SPAN = 0.08
+# Kinds of contradiction that count as sources disagreeing: unambiguous values only.
+DISAGREEMENT_KINDS = frozenset({"number", "date"})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    doc_id: str
+    chunk_id: str
+    title: str
+    date: str | None
+    source: str
+    quote: str  # verbatim substring of chunk `chunk_id`
+    language: str
+
+
+@dataclass
+class ClaimVerdict:
+    claim: str
+    verdict: str  # supported | refuted | not_in_corpus
+    confidence: float
+    evidence: list[Evidence]
+    mismatches: list[Mismatch]
+    sources_disagree: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "claim": self.claim,
+            "verdict": self.verdict,
+            "confidence": round(self.confidence, 3),
+            "evidence": [asdict(e) for e in self.evidence],
+            "mismatches": [asdict(m) for m in self.mismatches],
+            "sources_disagree": self.sources_disagree,
+        }
+
+
+@dataclass
+class CheckReport:
+    text: str
+    language: str
+    claims: list[ClaimVerdict]
+    verdict: str  # the worst of the claims' verdicts
+    note: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "text": self.text,
+            "language": self.language,
+            "claims": [c.to_json() for c in self.claims],
+            "verdict": self.verdict,
+        }
+        if self.note:
+            out["note"] = self.note
+        if self.timings_ms:
+            out["timings_ms"] = {k: round(v, 1) for k, v in self.timings_ms.items()}
+        return out
+
+    def to_text(self) -> str:
+        """Plain-text rendering for the terminal: verdict per claim, mismatches, quotes."""
+        ru = self.language == "ru"
+        labels = (
+            {SUPPORTED: "подтверждается", REFUTED: "опровергается", NOT_IN_CORPUS: "нет в корпусе"}
+            if ru
+            else {SUPPORTED: "supported", REFUTED: "refuted", NOT_IN_CORPUS: "not in corpus"}
+        )
+        lines = [f"{'Итог' if ru else 'Verdict'}: {labels[self.verdict]}"]
+        if self.note:
+            lines.append(self.note)
+        for i, c in enumerate(self.claims, 1):
+            lines += ["", f"{i}. {c.claim}", f"   -> {labels[c.verdict]} ({c.confidence:.2f})"]
+            if c.sources_disagree:
+                lines.append(
+                    "   Источники расходятся (новые первыми)."
+                    if ru
+                    else "   Sources disagree (newest first)."
+                )
+            for m in c.mismatches:
+                lines.append(f"   ≠ {m.kind}: «{m.claim_value}» vs «{m.source_value}»")
+            unknown = "дата неизвестна" if ru else "date unknown"
+            for e in c.evidence:
+                lines.append(f"   «{e.quote}»")
+                lines.append(f"     {e.title} — {e.date or unknown} — {e.source}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Similarity cuts of the verdict (see RagSettings.check_*)."""
+
+    relevant: float
+    support: float
+    refute: float
+    absent: float
+
+    @classmethod
+    def from_settings(cls, settings: RagSettings) -> Thresholds:
+        return cls(
+            relevant=settings.check_relevant_above,
+            support=settings.check_support_above,
+            refute=settings.check_refute_above,
+            absent=settings.check_absent_name_above,
+        )
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One evidence sentence compared with the claim."""
+
+    evidence: Evidence
+    similarity: float
+    comparison: Comparison
+    published: date | None
+
+
+@dataclass
+class ClaimAnalysis:
+    """Everything `decide` needs: the compared sentences, most similar first."""
+
+    claim: str
+    language: str
+    scored: list[Scored]
+
+
+def _confidence(similarity: float, threshold: float) -> float:
+    """0.5 at the threshold, rising linearly to 0.99 a CONFIDENCE_SPAN above or below it."""
+    return float(min(0.99, 0.5 + abs(similarity - threshold) / CONFIDENCE_SPAN * 0.5))
+
+
+def _newest_first(items: Sequence[Scored]) -> list[Scored]:
+    return sorted(items, key=lambda s: s.published or date.min, reverse=True)
+
+
+def _distinct_docs(items: Sequence[Scored], limit: int = MAX_EVIDENCE) -> list[Scored]:
+    out: list[Scored] = []
+    seen: set[str] = set()
+    for s in items:
+        if s.evidence.doc_id not in seen:
+            seen.add(s.evidence.doc_id)
+            out.append(s)
+        if len(out) == limit:
+            break
+    return out
+
+
+def _mismatches_of(items: Sequence[Scored]) -> list[Mismatch]:
+    """The first sentence's mismatches, plus other kinds the next sentences add (a role from
+    one article, the person who really signed from another), not their second opinions."""
+    out: list[Mismatch] = []
+    for i, s in enumerate(items):
+        kinds = {m.kind for m in out}
+        out += [m for m in s.comparison.mismatches if i == 0 or m.kind not in kinds]
+    return list(dict.fromkeys(out))
+
+
+NAME_KINDS = frozenset({"person", "organisation", "place"})
+
+
+def _refutes(s: Scored, t: Thresholds) -> bool:
+    """A contradicting sentence. One about something the article never names (the claim's
+    "Tesla") refutes only by naming someone else in that very place, and only when it is
+    otherwise as close to the claim as a paraphrase (`t.absent`)."""
+    c = s.comparison
+    if not c.mismatches or s.similarity < t.refute:
+        return False
+    named = all(m.kind in NAME_KINDS or m.kind == "role" for m in c.mismatches)
+    if c.off_topic:
+        return named and (c.linked or s.similarity >= t.absent)
+    if c.untranslated and not c.matched:
+        return False  # nothing ties it to the claim's (translated) subject
+    # A sentence that leaves out the claim's subject may give another subject's number.
+    return named or not c.unverified_names
+
+
+def _disagrees(s: Scored, t: Thresholds) -> bool:
+    """A sentence of another article that states every value of the claim, one of them (a
+    number or a date) differently: the sources disagree rather than talk about other things."""
+    c = s.comparison
+    return (
+        s.similarity >= t.support
+        and c.unverified == 0
+        and c.anchors > 0
+        and all(m.kind in DISAGREEMENT_KINDS for m in c.mismatches)
+    )
+
+
+def decide(analysis: ClaimAnalysis, t: Thresholds) -> ClaimVerdict:
+    """The verdict from the compared sentences: pure, cheap, what calibration varies."""
+    scored = analysis.scored
+    best = max((s.similarity for s in scored), default=0.0)
+    relevant = [s for s in scored if s.similarity >= t.relevant]
+    supporting = [s for s in relevant if s.comparison.supports and s.similarity >= t.support]
+    refuting = [s for s in relevant if _refutes(s, t)]
+    if supporting:
+        shown = _distinct_docs(supporting)
+        docs = {s.evidence.doc_id for s in supporting}
+        against = [s for s in refuting if s.evidence.doc_id not in docs and _disagrees(s, t)]
+        verdict = ClaimVerdict(
+            analysis.claim,
+            SUPPORTED,
+            _confidence(supporting[0].similarity, t.support),
+            [s.evidence for s in shown],
+            [],
+        )
+        if against:
+            both = _newest_first([*shown, *_distinct_docs(against)])
+            verdict.evidence = [s.evidence for s in both]
+            verdict.mismatches = _mismatches_of(against)
+            verdict.sources_disagree = True
+            verdict.confidence = 0.5
+        return verdict
+    if refuting:
+        ranked = sorted(
+            refuting, key=lambda s: s.similarity + 0.01 * s.comparison.matched, reverse=True
+        )
+        # The best contradiction, plus other articles only where they add a kind of mismatch.
+        shown = _distinct_docs(ranked)
+        kinds = {m.kind for m in shown[0].comparison.mismatches}
+        shown = [shown[0]] + [
+            s for s in shown[1:] if {m.kind for m in s.comparison.mismatches} - kinds
+        ]
+        return ClaimVerdict(
+            analysis.claim,
+            REFUTED,
+            _confidence(ranked[0].similarity, t.refute),
+            [s.evidence for s in shown],
+            _mismatches_of(shown),
+        )
+    if relevant:
+        # On topic, yet no sentence confirms or contradicts the claim's values.
+        return ClaimVerdict(analysis.claim, NOT_IN_CORPUS, 0.5, [], [])
+    return ClaimVerdict(analysis.claim, NOT_IN_CORPUS, _confidence(best, t.relevant), [], [])
+
+
+def worst(verdicts: Sequence[str]) -> str:
+    return max(verdicts, key=lambda v: SEVERITY[v], default=NOT_IN_CORPUS)
+
+
+class FactChecker:
+    """Checks texts against the indexed corpus; build once (from the engine), check many."""
+
+    def __init__(
+        self,
+        settings: RagSettings,
+        embedder: Embedder,
+        retriever: HybridRetriever,
+        answerer: ExtractiveAnswerer,
+        ner: RussianNer,
+    ) -> None:
+        self.settings = settings
+        self.thresholds = Thresholds.from_settings(settings)
+        self.embedder = embedder
+        self.retriever = retriever
+        self.answerer = answerer
+        self.ner = ner
+        self._facts: dict[tuple[str, str], Facts] = {}
+        self._contexts: dict[str, Context] = {}
+
+    @classmethod
+    def from_engine(cls, engine: AnswerEngine) -> FactChecker:
+        """Shares the engine's embedder, retriever, snapshot and NER: no second model load."""
+        return cls(
+            engine.settings,
+            engine.embedder,
+            engine.retriever,
+            engine.answerer,
+            engine.answerer.ner,
+        )
+
+    @property
+    def snapshot(self) -> IndexSnapshot:
+        return self.retriever.snapshot
+
+    # ---------------------------------------------------------------- public API
+
+    def check(self, text: str) -> CheckReport:
+        """Claims of `text` with a verdict each; raises EmptyQuestionError on blank input."""
+        if not text or not text.strip():
+            raise EmptyQuestionError()
+        t0 = time.perf_counter()
+        language = detect_language(text)
+        claims = split_claims(text)
+        note = None
+        limit = self.settings.check_max_claims
+        if not claims:
+            note = (
+                "В тексте нет проверяемых утверждений "
+                "(мнения, вопросы и приветствия не проверяются)."
+                if language == "ru"
+                else "No check-worthy claim found (opinions, questions and greetings are skipped)."
+            )
+        elif len(claims) > limit:
+            note = (
+                f"Проверены только первые {limit} утверждений из {len(claims)}."
+                if language == "ru"
+                else f"Only the first {limit} of {len(claims)} claims were checked."
+            )
+            claims = claims[:limit]
+        verdicts = [decide(self.analyse(c), self.thresholds) for c in claims]
+        report = CheckReport(
+            text=text,
+            language=language,
+            claims=verdicts,
+            verdict=worst([v.verdict for v in verdicts]) if verdicts else NOT_IN_CORPUS,
+            note=note,
+        )
+        report.timings_ms["total"] = (time.perf_counter() - t0) * 1000
+        return report
+
+    def check_claim(self, claim: str) -> ClaimVerdict:
+        """One claim as written (no splitting); what evaluation and the bench measure."""
+        if not claim.strip():
+            raise EmptyQuestionError()
+        return decide(self.analyse(claim), self.thresholds)
+
+    # ---------------------------------------------------------------- analysis
+
+    def analyse(self, claim: str) -> ClaimAnalysis:
+        """Retrieve, pick the most similar sentences, compare each with the claim."""
+        question = analyse(claim)
+        qvec = self.embedder.embed_queries([question.text])[0]
+        hits = self.retriever.search(question, qvec, k=4 * self.settings.answer_chunks)
+        reading = reading_list(hits, self.settings.answer_chunks, PER_OTHER_LANGUAGE)
+        candidates = self.answerer.candidates(question, qvec, reading)
+        candidates.sort(key=lambda c: c.similarity, reverse=True)
+        claim_facts = self._claim_facts(question.text, question.language)
+        scored: list[Scored] = []
+        seen: set[tuple[str, int]] = set()
+        for cand in candidates:
+            if cand.key in seen:
+                continue
+            seen.add(cand.key)
+            doc = cand.hit.document
+            facts = self._sentence_facts(doc.doc_id, cand.text, doc.language)
+            context = self._context(doc.doc_id)
+            evidence = Evidence(
+                doc_id=doc.doc_id,
+                chunk_id=cand.hit.chunk.chunk_id,
+                title=doc.title,
+                date=doc.date,
+                source=doc.source,
+                quote=cand.text,
+                language=doc.language,
+            )
+            scored.append(
+                Scored(evidence, cand.similarity, compare(claim_facts, facts, context),
+                       context.published)
+            )  # fmt: skip
+            if len(scored) == self.settings.check_sentences:
+                break
+        return ClaimAnalysis(question.text, question.language, scored)
+
+    def analyse_against(self, claim: str, premise: str, language: str = "ru") -> ClaimAnalysis:
+        """The claim against one text taken as a one-article corpus (TERRa premise)."""
+        question = analyse(claim)
+        spans = [(a, b) for a, b in split_sentences(premise) if premise[a:b].strip()]
+        if not spans:
+            return ClaimAnalysis(question.text, question.language, [])
+        texts = [premise[a:b] for a, b in spans]
+        qvec = self.embedder.embed_queries([question.text])[0]
+        svecs = self.embedder.embed_passages(texts)
+        sims = np.asarray(svecs, dtype=np.float32) @ np.asarray(qvec, dtype=np.float32)
+        claim_facts = self._claim_facts(question.text, question.language)
+        context = context_of(premise, None)
+        scored = []
+        for text, sim in zip(texts, sims.tolist(), strict=True):
+            facts = extract_facts(text, language, find_entities(text, language, self.ner))
+            evidence = Evidence("premise", "premise#0", "", None, "", text, language)
+            scored.append(Scored(evidence, float(sim), compare(claim_facts, facts, context), None))
+        scored.sort(key=lambda s: s.similarity, reverse=True)
+        return ClaimAnalysis(question.text, question.language, scored)
+
+    def _claim_facts(self, text: str, language: str) -> Facts:
+        return extract_facts(text, language, find_entities(text, language, self.ner))
+
+    def _sentence_facts(self, doc_id: str, text: str, language: str) -> Facts:
+        """Facts of an indexed sentence, cached: NER is the slow part and sentences repeat."""
+        key = (doc_id, text)
+        facts = self._facts.get(key)
+        if facts is None:
+            facts = extract_facts(text, language, find_entities(text, language, self.ner))
+            if len(self._facts) > 50_000:
+                self._facts.clear()
+            self._facts[key] = facts
+        return facts
+
+    def _context(self, doc_id: str) -> Context:
+        context = self._contexts.get(doc_id)
+        if context is None:
+            doc = self.snapshot.documents[doc_id]
+            context = context_of(doc.text, parse_date(doc.date) if doc.date else None)
+            self._contexts[doc_id] = context
+        return context

@@ -1,0 +1,385 @@
+"""The real bot end to end: aiogram long polling against a local Bot API server, the real
+engine over a FAISS index of the bundled corpus, the real SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+
+from bot.app import (
+    create_bot,
+    create_dispatcher,
+    create_services,
+    create_webhook_app,
+    run_polling,
+)
+from bot.services import Services
+from bot.settings import BotSettings
+from index.builder import update_index
+from index.embedder import SentenceTransformerEmbedder
+from index.second_embedder import UseEmbedder
+from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
+from index.sources import load_sources
+from rag.engine import AnswerEngine
+from rag.settings import RagSettings
+from tests.telegram_server import FakeTelegram, post_webhook_update
+
+ADMIN = 7001
+RU_USER = 7101
+EN_USER = 7102
+
+
+@pytest.fixture(scope="module")
+def indexed(
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: SentenceTransformerEmbedder,
+    use_embedder: UseEmbedder,
+) -> tuple[IndexSettings, AnswerEngine]:
+    settings = IndexSettings(
+        data_dir=tmp_path_factory.mktemp("botdata"), embedding_model=DEFAULT_MODEL
+    )
+    loaded = load_sources([str(REPO_ROOT / "data" / "corpus")])
+    update_index(
+        settings, embedder, loaded.documents, second_embedder=use_embedder, progress=False
+    )
+    engine = AnswerEngine.from_settings(
+        settings, RagSettings(), embedder=embedder, second_embedder=use_embedder
+    )
+    return settings, engine
+
+
+@asynccontextmanager
+async def running_bot(
+    tg: FakeTelegram,
+    index_settings: IndexSettings,
+    engine: AnswerEngine,
+    db_dir: Path,
+    **overrides: Any,
+) -> AsyncIterator[tuple[Services, Bot, Dispatcher]]:
+    """The production composition root, pointed at the fake server; stops polling on exit."""
+    values: dict[str, Any] = {
+        "bot_token": tg.token,
+        "telegram_api_url": tg.base_url,
+        "database_url": f"sqlite+aiosqlite:///{db_dir / 'bot.db'}",
+        "admin_ids": frozenset({ADMIN}),
+        **overrides,
+    }
+    settings = BotSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    services = await create_services(settings, index_settings, RagSettings(), engine=engine)
+    bot = create_bot(settings)
+    dp = create_dispatcher(services)
+    polling = asyncio.create_task(run_polling(bot, dp, handle_signals=False))
+    try:
+        yield services, bot, dp
+    finally:
+        await dp.stop_polling()
+        await asyncio.wait_for(polling, 30)
+
+
+@pytest.fixture
+def tg(fake_telegram: FakeTelegram) -> FakeTelegram:
+    return fake_telegram
+
+
+@pytest.fixture
+async def bot_services(
+    tg: FakeTelegram, indexed: tuple[IndexSettings, AnswerEngine], tmp_path: Path
+) -> AsyncIterator[Services]:
+    index_settings, engine = indexed
+    async with running_bot(tg, index_settings, engine, tmp_path) as (services, _, _):
+        yield services
+
+
+def _markers(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+
+
+def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_russian_conversation_with_citations_quotes_and_feedback(
+    tg: FakeTelegram, bot_services: Services
+) -> None:
+    tg.push_message(RU_USER, "/start", language_code="ru")
+    (welcome,) = await tg.wait_sent(RU_USER)
+    assert "источники" in welcome["text"].lower()
+    examples = [b["text"] for row in welcome["reply_markup"]["keyboard"] for b in row]
+    assert examples and all(q.endswith("?") for q in examples)
+
+    tg.push_message(RU_USER, "Кто подписал соглашение с ZGC?", language_code="ru")
+    sent = await tg.wait_sent(RU_USER, count=2)
+    answer = sent[1]
+    assert "Валетов" in answer["text"]
+    assert "Источники" in answer["text"] and "21.09.2020" in answer["text"]
+    assert _markers(answer["text"]) == {1}
+    assert any(c.method == "sendChatAction" for c in tg.calls)
+
+    quotes = next(b for b in _buttons(answer) if b["text"] == "Показать цитаты")
+    tg.push_callback(RU_USER, quotes["callback_data"], answer)
+    quoted = (await tg.wait_sent(RU_USER, count=3))[2]
+    quotes_found = re.findall(r"<blockquote>(.*?)</blockquote>", quoted["text"], re.S)
+    assert quotes_found
+    cited = bot_services.engine.retriever.snapshot.chunks_of("000_d237f05f24a2a3fe")
+    for quote in map(html.unescape, quotes_found):
+        assert any(quote in chunk.text for chunk in cited), quote
+
+    thumbs_up = next(b for b in _buttons(answer) if b["text"] == "👍")
+    tg.push_callback(RU_USER, thumbs_up["callback_data"], answer)
+    await tg.wait_for("answerCallbackQuery", count=2)
+    cases = await bot_services.storage.export_feedback()
+    assert [(c["question"], c["rating"]) for c in cases] == [("Кто подписал соглашение с ZGC?", 1)]
+
+
+async def test_english_question_over_russian_article(
+    tg: FakeTelegram, bot_services: Services
+) -> None:
+    tg.push_message(EN_USER, "Who signed the ZGC agreement?", language_code="en")
+    (answer,) = await tg.wait_sent(EN_USER)
+    assert "Anatoly Valetov" in answer["text"]
+    assert "Sources" in answer["text"] and "[1]" in answer["text"]
+    assert any(b["text"] == "Show quotes" for b in _buttons(answer))
+
+
+async def test_follow_up_question_uses_the_previous_turn(
+    tg: FakeTelegram, bot_services: Services
+) -> None:
+    tg.push_message(RU_USER, "Кто подписал соглашение с ZGC?")
+    await tg.wait_sent(RU_USER)
+    tg.push_message(RU_USER, "а когда?")
+    follow_up = (await tg.wait_sent(RU_USER, count=2))[1]
+    assert "21.09.2020" in follow_up["text"]
+    turn = await bot_services.storage.last_turn(RU_USER)
+    assert turn is not None and "ZGC" in turn.question and "когда" in turn.question
+
+
+async def test_unanswerable_question_is_refused_plainly(
+    tg: FakeTelegram, bot_services: Services
+) -> None:
+    tg.push_message(EN_USER, "What is the boiling point of liquid nitrogen?", language_code="en")
+    (reply,) = await tg.wait_sent(EN_USER)
+    assert "Sources" not in reply["text"]
+    assert not _markers(reply["text"])
+
+
+async def test_check_a_true_and_a_false_claim(tg: FakeTelegram, bot_services: Services) -> None:
+    tg.push_message(RU_USER, "/check Москва и Пекин заключили соглашение о сотрудничестве")
+    (true_claim,) = await tg.wait_sent(RU_USER)
+    assert "Подтверждается" in true_claim["text"]
+    tg.push_message(RU_USER, "/check Соглашение с ZGC подписал Собянин")
+    false_claim = (await tg.wait_sent(RU_USER, count=2))[1]
+    assert "Опровергается" in false_claim["text"]
+    assert "Валетов" in false_claim["text"]  # the contradicting quote is shown
+    tg.push_message(RU_USER, "/check")
+    usage = (await tg.wait_sent(RU_USER, count=3))[2]
+    assert "/check" in usage["text"]
+
+
+async def test_inline_query_returns_a_cited_article(
+    tg: FakeTelegram, bot_services: Services
+) -> None:
+    tg.push_inline_query(EN_USER, "Who signed the ZGC agreement?", language_code="en")
+    (call,) = await tg.wait_for("answerInlineQuery")
+    (result,) = call.params["results"]
+    assert result["type"] == "article"
+    assert "Valetov" in result["title"]
+    body = result["input_message_content"]["message_text"]
+    assert "[1]" in body and "Sources" in body
+
+
+async def test_latest_lists_agreements_newest_first(
+    tg: FakeTelegram, bot_services: Services
+) -> None:
+    tg.push_message(EN_USER, "/latest 3", language_code="en")
+    (reply,) = await tg.wait_sent(EN_USER)
+    dates = re.findall(r"\d{4}-\d{2}-\d{2}", reply["text"])
+    assert dates and dates == sorted(dates, reverse=True)
+    assert len(re.findall(r"^\[\d\]", reply["text"], re.M)) == 3
+
+
+async def test_non_text_empty_and_huge_messages_get_clear_replies(
+    tg: FakeTelegram, bot_services: Services
+) -> None:
+    sticker = {
+        "file_id": "s1",
+        "file_unique_id": "u1",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+    tg.push_message(EN_USER, None, language_code="en", sticker=sticker)
+    tg.push_message(EN_USER, "   ", language_code="en")
+    tg.push_message(EN_USER, "word " * 2000, language_code="en")
+    replies = await tg.wait_sent(EN_USER, count=3)
+    texts = [r["text"] for r in replies]
+    assert "only understand text" in texts[0]
+    assert "empty" in texts[1]
+    assert "too long" in texts[2] and "10000" in texts[2]
+    tg.push_message(EN_USER, "Who signed the ZGC agreement?", language_code="en")
+    assert "Valetov" in (await tg.wait_sent(EN_USER, count=4))[3]["text"]
+
+
+async def test_flood_gets_one_polite_reply(
+    tg: FakeTelegram, indexed: tuple[IndexSettings, AnswerEngine], tmp_path: Path
+) -> None:
+    index_settings, engine = indexed
+    async with running_bot(
+        tg, index_settings, engine, tmp_path, rate_limit_count=2, rate_limit_window_s=60
+    ):
+        for _ in range(6):
+            tg.push_message(EN_USER, "/help", language_code="en")
+        await tg.wait_sent(EN_USER, count=3)
+        await asyncio.sleep(0.5)
+        texts = [m["text"] for m in tg.sent(EN_USER)]
+        assert len(texts) == 3
+        assert sum("Too many messages" in t for t in texts) == 1
+
+
+async def test_telegram_errors_429_and_500_are_retried(
+    tg: FakeTelegram, bot_services: Services
+) -> None:
+    tg.fail_next("sendMessage", 429, retry_after=1)
+    tg.fail_next("sendMessage", 500)
+    tg.push_message(EN_USER, "/help", language_code="en")
+    (reply,) = await tg.wait_sent(EN_USER)
+    assert "Hello" in reply["text"]
+    statuses = [c.status for c in tg.calls if c.method == "sendMessage"]
+    assert statuses == [429, 500, 200]
+
+
+async def test_unexpected_error_gets_an_apology_with_an_id_and_the_token_is_never_logged(
+    tg: FakeTelegram, bot_services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    tg.fail_next("sendMessage", 400, description="Bad Request: chat not found")
+    tg.push_message(EN_USER, "/help", language_code="en")
+    (apology,) = await tg.wait_sent(EN_USER)
+    match = re.search(r"Error id: <code>(\w+)</code>", apology["text"])
+    assert match is not None
+    logged = [r for r in caplog.records if match.group(1) in r.getMessage()]
+    assert logged and logged[0].exc_info is not None
+    secret = tg.token.split(":", 1)[1]
+    assert all(secret not in r.getMessage() for r in caplog.records)
+    tg.push_message(EN_USER, "/help", language_code="en")
+    assert "Hello" in (await tg.wait_sent(EN_USER, count=2))[1]["text"]
+
+
+async def test_private_bot_tells_strangers(
+    tg: FakeTelegram, indexed: tuple[IndexSettings, AnswerEngine], tmp_path: Path
+) -> None:
+    index_settings, engine = indexed
+    async with running_bot(
+        tg, index_settings, engine, tmp_path, allowed_user_ids=frozenset({RU_USER})
+    ):
+        tg.push_message(EN_USER, "Who signed the ZGC agreement?", language_code="en")
+        tg.push_message(RU_USER, "/help")
+        (stranger,) = await tg.wait_sent(EN_USER)
+        assert "private" in stranger["text"]
+        (friend,) = await tg.wait_sent(RU_USER)
+        assert "Здравствуйте" in friend["text"]
+
+
+async def test_admin_ingests_a_file_and_it_is_answered_without_restart(
+    tg: FakeTelegram,
+    indexed: tuple[IndexSettings, AnswerEngine],
+    tmp_path: Path,
+) -> None:
+    source_settings, engine = indexed
+    # A copy of the index, so that this test's ingest leaves the shared one as it was.
+    index_settings = source_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    shutil.copytree(source_settings.index_dir, index_settings.index_dir)
+    article = (
+        "Казань и Ташкент подписали соглашение о нанотехнологиях\n\n"
+        "12.03.2021\n\n"
+        "Мэр Казани Ильсур Метшин и хоким Ташкента Джахонгир Артыкходжаев подписали "
+        "соглашение о совместном центре нанотехнологий. Центр откроется в 2022 году и "
+        "примет 300 исследователей.\n"
+    )
+    async with running_bot(tg, index_settings, engine.reloaded(index_settings), tmp_path) as (
+        services,
+        _,
+        _,
+    ):
+        document = tg.add_file(article.encode(), "kazan.txt")
+        tg.push_message(EN_USER, None, language_code="en", document=document, caption="/ingest")
+        (refused,) = await tg.wait_sent(EN_USER)
+        assert "administrators only" in refused["text"]
+
+        tg.push_message(ADMIN, None, language_code="en", document=document, caption="/ingest")
+        done = (await tg.wait_sent(ADMIN, count=2, timeout=90))[1]
+        assert "1 added" in done["text"] and "6 documents" in done["text"]
+
+        tg.push_message(ADMIN, "Сколько исследователей примет центр нанотехнологий в Казани?")
+        answer = (await tg.wait_sent(ADMIN, count=3))[2]
+        assert "300" in answer["text"]
+        assert "Казань и Ташкент подписали соглашение" in answer["text"]
+        assert len(services.engine.retriever.snapshot.documents) == 6
+
+        tg.push_message(ADMIN, "/stats", language_code="en")
+        stats = (await tg.wait_sent(ADMIN, count=4))[3]
+        assert "Documents: 6" in stats["text"]
+
+
+async def test_graceful_shutdown_finishes_the_answer_in_flight(
+    tg: FakeTelegram, indexed: tuple[IndexSettings, AnswerEngine], tmp_path: Path
+) -> None:
+    index_settings, engine = indexed
+    async with running_bot(tg, index_settings, engine, tmp_path):
+        tg.push_message(EN_USER, "Who signed the ZGC agreement?", language_code="en")
+        await tg.wait_for("sendChatAction")
+    # polling has stopped: the answer was still delivered
+    assert any("Valetov" in m["text"] for m in tg.sent(EN_USER))
+
+
+async def test_webhook_mode_checks_the_secret(
+    tg: FakeTelegram, indexed: tuple[IndexSettings, AnswerEngine], tmp_path: Path
+) -> None:
+    index_settings, engine = indexed
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = BotSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=tg.token,
+        telegram_api_url=tg.base_url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        webhook_url="https://bot.example.org/telegram/webhook",
+        webhook_secret="s3cret-token",
+        webhook_host="127.0.0.1",
+        webhook_port=port,
+    )
+    services = await create_services(settings, index_settings, RagSettings(), engine=engine)
+    bot = create_bot(settings)
+    app = create_webhook_app(bot, create_dispatcher(services), settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        (hook,) = await tg.wait_for("setWebhook")
+        assert hook.params["url"] == settings.webhook_url
+        assert hook.params["secret_token"] == "s3cret-token"
+        url = f"http://127.0.0.1:{port}{settings.webhook_path}"
+        update = tg.message_update(EN_USER, "Who signed the ZGC agreement?", language_code="en")
+        assert await post_webhook_update(url, update, secret="wrong") == 401
+        assert await post_webhook_update(url, update) == 401
+        assert not tg.sent(EN_USER)
+        assert await post_webhook_update(url, update, secret="s3cret-token") == 200
+        (answer,) = await tg.wait_sent(EN_USER)
+        assert "Valetov" in answer["text"]
+    finally:
+        await runner.cleanup()

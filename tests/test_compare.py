@@ -1,0 +1,180 @@
+"""Claim vs evidence comparisons (pure: no model; entities are given as NER would give them)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from rag.compare import (
+    Comparison,
+    Context,
+    Facts,
+    Mismatch,
+    compare,
+    context_of,
+    extract_facts,
+    keys_match,
+    keys_of,
+    quantities_agree,
+)
+from rag.countries import countries
+from rag.entities import Entity, english_entities
+from rag.quantities import find_quantities
+
+
+def _q(text: str) -> object:
+    (q,) = find_quantities(text)
+    return q
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    list(itertools.combinations(["4.5 thousand", "4 500", "4,5 тыс.", "4,500", "4500"], 2)),
+)
+def test_number_formats_are_the_same_value(a: str, b: str) -> None:
+    assert quantities_agree(_q(a), _q(b))  # type: ignore[arg-type]
+    assert quantities_agree(_q(b), _q(a))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("claim", "source", "agree"),
+    [
+        ("10,000 applications", "более 4,5 тыс. заявок", False),
+        ("more than 4,500 applications", "более 4,5 тыс. заявок", True),
+        ("4,500 applications", "более 4,5 тыс. заявок", True),
+        ("more than 17 thousand", "более 17 тыс.", True),
+        ("more than 20 thousand", "более 17 тыс.", False),
+        ("over 90%", "свыше 90%", True),
+        ("more than 60%", "свыше 90%", False),
+        ("about 1,400 firms", "1,5 тыс. предприятий", True),
+        ("2.3 billion", "2,3 млрд", True),
+        ("2.3 million", "2,3 млрд", False),
+    ],
+)
+def test_qualifiers_and_scales(claim: str, source: str, agree: bool) -> None:
+    assert quantities_agree(_q(claim), _q(source)) is agree  # type: ignore[arg-type]
+
+
+def _en(text: str) -> Facts:
+    return extract_facts(text, "en", english_entities(text))
+
+
+def _ru(text: str, *names: tuple[str, str]) -> Facts:
+    """Russian facts with the given (kind, surface) entities, as natasha would tag them."""
+    entities = []
+    for kind, surface in names:
+        start = text.index(surface)
+        entities.append(Entity(kind, surface, surface, start, start + len(surface)))
+    return extract_facts(text, "ru", entities)
+
+
+NO_CONTEXT = Context(frozenset(), frozenset(), None)
+
+
+def _kinds(c: Comparison) -> list[str]:
+    return [m.kind for m in c.mismatches]
+
+
+def test_english_number_against_russian_evidence() -> None:
+    claim = _en("The Moscow Accelerator attracted 10,000 applications")
+    evidence = _ru("Программа «Московский акселератор» привлекла более 4,5 тыс. заявок.")
+    c = compare(claim, evidence, context_of(evidence.text, None))
+    assert c.mismatches == [Mismatch("number", "10,000 applications", "более 4,5 тыс. заявок")]
+
+
+def test_same_number_in_another_language_supports() -> None:
+    claim = _en("The Moscow Accelerator attracted more than 4.5 thousand applications")
+    evidence = _ru("Программа «Московский акселератор» привлекла более 4,5 тыс. заявок.")
+    c = compare(claim, evidence, context_of(evidence.text, None))
+    assert c.supports and c.matched >= 1
+
+
+def test_years_and_year_ranges() -> None:
+    evidence = _ru("Финал пройдет параллельно в Китае и России до конца 2021 года.")
+    context = context_of(evidence.text, None)
+    wrong = compare(_ru("Финал конкурса пройдет до конца 2022 года"), evidence, context)
+    assert wrong.mismatches == [Mismatch("date", "2022", "2021")]
+    assert compare(_en("The final will be held by the end of 2021"), evidence, context).supports
+    years = _en("the Years of Cooperation in 2020-21").years
+    assert years == {2020, 2021}
+
+
+def test_a_sentence_without_a_year_falls_back_on_the_publication_date() -> None:
+    evidence = _en("Moscow and Beijing signed an agreement on cooperation.")
+    context = Context(frozenset(), frozenset({"Russia", "China"}), date(2020, 9, 18))
+    old = compare(_en("Moscow and Beijing signed an agreement in 2018"), evidence, context)
+    assert _kinds(old) == ["date"] and "2020-09-18" in old.mismatches[0].source_value
+    assert compare(_en("Moscow and Beijing signed it in 2020"), evidence, context).supports
+
+
+def test_nationalities_compare_across_languages() -> None:
+    assert countries("Chinese") == countries("Китай") == countries("китайский")
+    assert countries("Пекин") == countries("Beijing") == {"China"}
+    assert countries("южнокорейская ассоциация") == countries("a South Korean firm")
+    evidence = _ru("Москва и южнокорейская ассоциация Innobiz договорились о проектах.")
+    context = context_of(evidence.text, None)
+    claim = _en("Moscow and a Japanese association Innobiz agreed on joint projects")
+    c = compare(claim, evidence, context)
+    assert Mismatch("nationality", "Japanese", "южнокорейская") in c.mismatches
+
+
+def test_a_country_the_article_names_elsewhere_is_no_contradiction() -> None:
+    evidence = _ru("Москва и ассоциация Innobiz договорились о совместных проектах.")
+    context = Context(frozenset(), frozenset({"Russia", "South Korea"}), None)
+    c = compare(_en("Moscow and a South Korean association agreed"), evidence, context)
+    assert c.mismatches == []
+
+
+def test_names_match_across_scripts() -> None:
+    assert keys_match(next(iter(keys_of("Valetov"))), next(iter(keys_of("Валетова"))))
+    assert keys_match(next(iter(keys_of("Sobyanin"))), next(iter(keys_of("Собяниным"))))
+    assert not keys_match(next(iter(keys_of("Sobyanin"))), next(iter(keys_of("Валетов"))))
+
+
+SIGNED = "Документ подписали руководитель МИК Анатолий Валетов и председатель совета Чжао Чаншань."
+SIGNERS = (("PER", "Анатолий Валетов"), ("PER", "Чжао Чаншань"))
+
+
+def test_who_signed_the_person_of_the_same_action_differs() -> None:
+    evidence = _ru(SIGNED, *SIGNERS)
+    context = context_of(SIGNED + " Заседание прошло под руководством Сергея Собянина.", None)
+    claim = _ru("Соглашение подписал Собянин", ("PER", "Собянин"))
+    c = compare(claim, evidence, context)
+    assert Mismatch("person", "Собянин", "Анатолий Валетов, Чжао Чаншань") in c.mismatches
+    english = compare(_en("The agreement was signed by Anatoly Valetov"), evidence, context)
+    assert english.mismatches == [] and english.matched == 1
+
+
+def test_signed_vs_chaired_is_a_role_mismatch() -> None:
+    text = "Заседание прошло под председательством мэра Москвы Сергея Собянина."
+    evidence = _ru(text, ("PER", "Сергея Собянина"))
+    c = compare(_en("Sergey Sobyanin signed the agreement"), evidence, context_of(text, None))
+    assert _kinds(c) == ["role"]
+    assert "signed" in c.mismatches[0].claim_value
+    assert "председательством" in c.mismatches[0].source_value
+    chaired = compare(_en("Sergey Sobyanin chaired the meeting"), evidence, NO_CONTEXT)
+    assert chaired.mismatches == [] and chaired.matched >= 1
+
+
+def test_a_title_the_source_does_not_give() -> None:
+    evidence = _ru(SIGNED, *SIGNERS)
+    claim = _ru("Мэр Москвы Анатолий Валетов подписал соглашение", ("PER", "Анатолий Валетов"))
+    c = compare(claim, evidence, context_of(SIGNED, None))
+    assert [(m.kind, m.claim_value) for m in c.mismatches] == [("role", "Мэр Москвы")]
+    assert "руководитель МИК" in c.mismatches[0].source_value
+
+
+def test_negation() -> None:
+    text = "Москва и Пекин заключили соглашение о сотрудничестве."
+    evidence = _ru(text, ("LOC", "Москва"), ("LOC", "Пекин"))
+    claim = _ru("Москва и Пекин не заключили соглашение", ("LOC", "Москва"), ("LOC", "Пекин"))
+    assert _kinds(compare(claim, evidence, context_of(text, None))) == ["negation"]
+    assert not _ru("участвуют не менее 17 тыс. предприятий").negated
+
+
+def test_an_absent_name_is_unverified_not_contradicted() -> None:
+    text = "Программа привлекла более 4,5 тыс. заявок."
+    c = compare(_en("Tesla will open a factory in Kazan"), _ru(text), context_of(text, None))
+    assert c.mismatches == [] and c.unverified >= 1 and c.off_topic
