@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--claims", type=Path, help="fact-checking claims.jsonl over the live index"
     )
     p_eval.add_argument("--terra", type=Path, help="TERRa val.jsonl (fact-checker vs majority)")
+    p_eval.add_argument(
+        "--agreements", type=Path, help="labelled articles: agreement detector precision/recall"
+    )
     return parser
 
 
@@ -233,6 +236,11 @@ def cmd_eval_check(args: argparse.Namespace, settings: IndexSettings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: IndexSettings) -> int:
+    if args.agreements:
+        from rag.agreement_eval import evaluate_detector
+
+        evaluate_detector(args.agreements)
+        return 0
     if args.claims or args.terra:
         return cmd_eval_check(args, settings)
     from index.embedder import load_embedder

@@ -41,8 +41,6 @@ from aiohttp import web
 
 from tests.telegram_server import FakeTelegram, make_bot, parse_html, post_webhook_update
 
-pytest_plugins = ["tests.telegram_fixtures"]
-
 
 def _keyboard(data: str = "more:1") -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(

@@ -1,0 +1,205 @@
+"""The agreement detector: bundled articles, labelled examples, summaries and story grouping."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from index.cleaning import clean_document
+from index.dates import find_dates
+from index.documents import Document
+from index.loaders import load_path
+from rag.agreement_eval import (
+    as_document,
+    evaluate_detector,
+    evaluate_stories,
+    load_labelled,
+)
+from rag.agreements import (
+    Agreement,
+    agreement_sentence,
+    detect_agreement,
+    newest_agreements,
+    same_agreement_story,
+)
+from rag.entities import RussianNer
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELLED = ROOT / "tests" / "data" / "agreements.jsonl"
+STORIES = ROOT / "tests" / "data" / "agreement_stories.jsonl"
+
+
+@pytest.fixture(scope="module")
+def ner() -> RussianNer:
+    return RussianNer()
+
+
+@pytest.fixture(scope="module")
+def bundled() -> dict[str, Document]:
+    docs: dict[str, Document] = {}
+    for raw in load_path(ROOT / "data" / "corpus").documents:
+        doc = clean_document(raw)
+        assert doc is not None
+        docs[doc.doc_id[:3]] = doc
+    return docs
+
+
+@pytest.fixture(scope="module")
+def labelled(ner: RussianNer) -> list[tuple[dict[str, object], Document, Agreement | None]]:
+    out = []
+    for row in load_labelled(LABELLED):
+        doc = as_document(row)
+        out.append((row, doc, detect_agreement(doc, ner)))
+    return out
+
+
+def test_labelled_set_is_balanced_and_split() -> None:
+    rows = load_labelled(LABELLED)
+    assert len(rows) >= 60
+    assert 0.3 <= sum(r["label"] for r in rows) / len(rows) <= 0.5
+    assert {r["lang"] for r in rows} == {"ru", "en"}
+    assert {r["split"] for r in rows} == {"dev", "test"}
+    assert len({r["id"] for r in rows}) == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("000", ["Московский инновационный кластер", "Китай"]),
+        ("001", ["Москва", "Пекин"]),
+        ("002", ["Moscow", "Beijing"]),
+        ("003", ["Москва", "Innobiz"]),
+        ("004", ["Ленинградской области"]),
+    ],
+)
+def test_bundled_articles_are_agreements(
+    bundled: dict[str, Document], ner: RussianNer, prefix: str, expected: list[str]
+) -> None:
+    found = detect_agreement(bundled[prefix], ner)
+    assert found is not None
+    joined = " | ".join(found.parties)
+    for party in expected:
+        assert party in joined, (party, found.parties)
+    assert 1 <= len(found.parties) <= 4
+    assert found.status == "signed"
+    assert found.kind == "agreement"
+
+
+def test_bundled_dates_are_never_invented(bundled: dict[str, Document], ner: RussianNer) -> None:
+    assert detect_agreement(bundled["001"], ner).date == "2020-09-18"  # type: ignore[union-attr]
+    assert detect_agreement(bundled["003"], ner).date is None  # type: ignore[union-attr]
+    assert detect_agreement(bundled["004"], ner).date is None  # type: ignore[union-attr]
+
+
+def test_bundled_story(bundled: dict[str, Document], ner: RussianNer) -> None:
+    a, b, c = (detect_agreement(bundled[p], ner) for p in ("001", "002", "003"))
+    assert a and b and c
+    assert same_agreement_story(a, b), "RU and EN report of the Moscow-Beijing signing"
+    assert not same_agreement_story(b, c), "Beijing and Innobiz are different agreements"
+
+
+def test_negatives_are_rejected(
+    labelled: list[tuple[dict[str, object], Document, Agreement | None]],
+) -> None:
+    wrong = [row["id"] for row, _, found in labelled if not row["label"] and found is not None]
+    assert not wrong
+
+
+def test_sentence_is_verbatim(
+    labelled: list[tuple[dict[str, object], Document, Agreement | None]],
+) -> None:
+    for _, doc, found in labelled:
+        if found is not None:
+            assert found.sentence in doc.title or found.sentence in doc.text
+            assert agreement_sentence(doc) == found.sentence
+
+
+def test_dates_are_from_the_text_or_the_article(
+    labelled: list[tuple[dict[str, object], Document, Agreement | None]],
+) -> None:
+    for _, doc, found in labelled:
+        if found is None or found.date is None:
+            continue
+        in_text = {d.isoformat() for d, _ in find_dates(doc.title + "\n" + doc.text)}
+        assert found.date == doc.date or found.date in in_text
+    masdar = next(f for r, _, f in labelled if r["id"] == "en_p_masdar_mou")
+    assert masdar is not None and masdar.date == "2024-03-12", "the text's date wins"
+    undated = Document("x", "Яндекс и МФТИ подписали соглашение", "Подробности позже.", "", "ru")
+    assert detect_agreement(undated).date is None  # type: ignore[union-attr]
+
+
+def test_summaries_name_the_parties(
+    labelled: list[tuple[dict[str, object], Document, Agreement | None]],
+) -> None:
+    for row, _, found in labelled:
+        if found is None:
+            continue
+        assert found.parties, row["id"]
+        ru, en = found.summary("ru"), found.summary("en")
+        assert all(p in ru for p in found.parties), ru
+        assert not re.search(r"[А-Яа-яЁё]", en), en  # Latin names in English
+        assert ("planned" in en) == (found.status == "planned")
+        assert "\n" not in ru and "\n" not in en
+    kazan = next(f for r, _, f in labelled if r["id"] == "ru_p_kazan_tashkent")
+    assert kazan is not None
+    assert kazan.summary("en").startswith("Memorandum signed between Kazan and Tashkent")
+    assert "Казань" in kazan.summary("ru") and "11 апреля 2024" in kazan.summary("ru")
+
+
+def test_expected_parties_and_kinds(
+    labelled: list[tuple[dict[str, object], Document, Agreement | None]],
+) -> None:
+    for row, _, found in labelled:
+        if found is None or "parties" not in row:
+            continue
+        assert found.kind == row["kind"], row["id"]
+        hits = sum(
+            any(_loose(p) in _loose(q) or _loose(q) in _loose(p) for q in found.parties)
+            for p in row["parties"]  # type: ignore[attr-defined]
+        )
+        assert hits >= 1, (row["id"], found.parties)
+
+
+def _loose(name: str) -> str:
+    return re.sub(r"[«»\"\s]", "", name.lower())[:8]
+
+
+def test_statuses() -> None:
+    planned = Document(
+        "p", "Finland and Japan to sign quantum agreement", "Talks ended.", "", "en"
+    )
+    assert detect_agreement(planned).status == "planned"  # type: ignore[union-attr]
+    cancelled = Document(
+        "c",
+        "Компании подпишут соглашение о сотрудничестве",
+        "Позже стороны отказались от сделки.",
+        "",
+        "ru",
+    )
+    assert detect_agreement(cancelled) is None
+
+
+def test_detector_reaches_targets(ner: RussianNer) -> None:
+    report = evaluate_detector(LABELLED, ner, echo=False)
+    overall = report["all/all"]
+    assert overall["precision"] >= 0.95, report
+    assert overall["recall"] >= 0.9, report
+
+
+def test_story_pairs(ner: RussianNer) -> None:
+    results = evaluate_stories(LABELLED, STORIES, ner)
+    assert any(p["same"] for p, _ in results) and any(not p["same"] for p, _ in results)
+    wrong = [(p["a"], p["b"]) for p, verdict in results if verdict != p["same"]]
+    assert not wrong
+
+
+def test_newest_agreements(
+    labelled: list[tuple[dict[str, object], Document, Agreement | None]],
+) -> None:
+    docs = [doc for _, doc, _ in labelled]
+    newest = newest_agreements(docs, 3)
+    assert len(newest) == 3
+    assert [d.date for d in newest] == sorted((d.date or "" for d in newest), reverse=True)
+    assert all(agreement_sentence(d) for d in newest)
