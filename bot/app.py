@@ -6,6 +6,7 @@ Nothing here runs at import time, so tests build their own bot against a local B
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,8 @@ from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bot.answer_cache import AnswerCache
+from bot.broadcaster import Broadcaster
 from bot.handlers import create_routers
 from bot.middlewares import (
     AccessMiddleware,
@@ -31,9 +34,12 @@ from bot.retry import RetryMiddleware
 from bot.services import Services
 from bot.settings import BotSettings
 from bot.storage import Storage
+from bot.watcher import Watcher
 from index.settings import IndexSettings
+from rag.alerts import AgreementMemory
 from rag.engine import AnswerEngine
 from rag.settings import RagSettings
+from rag.topics import TopicMatcher
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +49,14 @@ COMMANDS = {
         ("help", "что умеет бот"),
         ("check", "проверить утверждение"),
         ("latest", "последние соглашения"),
+        ("subscribe", "оповещения о соглашениях"),
         ("lang", "язык: ru или en"),
     ],
     "en": [
         ("help", "what the bot does"),
         ("check", "check a claim"),
         ("latest", "newest agreements"),
+        ("subscribe", "alerts on new agreements"),
         ("lang", "language: ru or en"),
     ],
 }
@@ -108,6 +116,9 @@ async def create_services(
         storage=storage,
         engine=engine,
         checker=FactChecker.from_engine(engine),
+        answer_cache=AnswerCache(settings.answer_cache_size),
+        agreements=AgreementMemory(engine.ner),
+        topics=TopicMatcher(engine.embedder),
         answer_pool=ThreadPoolExecutor(
             max(1, settings.answer_workers), thread_name_prefix="newsbot-answer"
         ),
@@ -119,9 +130,9 @@ def create_dispatcher(services: Services) -> Dispatcher:
     dp = Dispatcher(services=services)
     in_flight = InFlightMiddleware()
     dp.update.outer_middleware(in_flight)
+    dp.update.outer_middleware(AccessMiddleware())
     dp.update.outer_middleware(ChatOrderMiddleware())
     dp.update.outer_middleware(UserMiddleware())
-    dp.update.outer_middleware(AccessMiddleware())
     limiter = RateLimitMiddleware(
         services.settings.rate_limit_count, services.settings.rate_limit_window_s
     )
@@ -129,14 +140,25 @@ def create_dispatcher(services: Services) -> Dispatcher:
     dp.inline_query.outer_middleware(limiter)
     dp.include_routers(*create_routers())
 
+    watcher_task: list[asyncio.Task[None]] = []
+
     async def on_startup(bot: Bot) -> None:
         for language, commands in COMMANDS.items():
             await bot.set_my_commands(
                 [BotCommand(command=c, description=d) for c, d in commands],
                 language_code=language if language != "en" else None,
             )
+        settings = services.settings
+        if settings.watch_dir is not None or settings.feeds:
+            broadcaster = Broadcaster(bot, services.storage, settings.alert_rate_per_s)
+            watcher = Watcher(services, broadcaster)
+            watcher_task.append(asyncio.create_task(watcher.run(), name="newsbot-watcher"))
 
     async def on_shutdown() -> None:
+        for task in watcher_task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if not await in_flight.drain(services.settings.shutdown_grace_s):
             log.warning(
                 "shutdown: answers still in flight after %.0f s",

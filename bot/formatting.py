@@ -15,7 +15,9 @@ from bot.texts import text
 from rag.answer import Answer, Citation
 
 if TYPE_CHECKING:
+    from rag.alerts import StoryAlert
     from rag.factcheck import CheckReport, ClaimVerdict
+    from rag.topics import TopicMatch
 
 # Telegram's limit is 4096 characters of text after parsing; raw HTML is longer than that text,
 # so packing by raw length keeps a margin by construction.
@@ -149,3 +151,33 @@ def short_title(answer_text: str, limit: int = 64) -> str:
     """The first sentence of an answer, markers dropped, for an inline result's title."""
     first = re.split(r"(?<=[.!?])\s", re.sub(r"\s*\[\d+\]", "", answer_text), maxsplit=1)[0]
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+# An alert is one message: a runaway quote is shortened rather than split off.
+ALERT_QUOTE_CHARS = 700
+
+
+def alert_message(
+    alert: StoryAlert, topic: str | None, match: TopicMatch | None, language: str
+) -> str:
+    """What was agreed, between whom, when; the source with its sentence; why it matched."""
+    doc = alert.document
+    quote = alert.agreement.sentence
+    if len(quote) > ALERT_QUOTE_CHARS:
+        quote = quote[: ALERT_QUOTE_CHARS - 1].rstrip() + "…"
+    if topic is None or match is None:
+        why = text("alert_all", language)
+    else:
+        why = text(
+            "alert_topic", language, topic=esc(topic), reason=esc(match.reason_for(language))
+        )
+    lines = [
+        f"🤝 <b>{esc(alert.agreement.summary(language))}</b>",
+        source_line(None, doc.title, doc.date, doc.source, language),
+        f"<blockquote>{esc(quote)}</blockquote>",
+        f"<i>{why}</i>",
+    ]
+    if alert.also:
+        lines.append(f"<b>{text('also_reported', language)}</b>")
+        lines += [source_line(None, d.title, d.date, d.source, language) for d in alert.also]
+    return pack(["\n".join(lines)])[0]

@@ -12,7 +12,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, InlineQuery, Message, TelegramObject, Update, User
 
 from bot.services import Services
-from bot.texts import text
+from bot.texts import normalise_language, text
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -57,7 +57,8 @@ async def _tell(event: TelegramObject, message: str) -> None:
 
 
 class AccessMiddleware(BaseMiddleware):
-    """With an allowlist set, everyone else is told the bot is private and goes no further."""
+    """With an allowlist set, everyone else is told the bot is private and goes no further
+    (nor into the database)."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         services: Services = data["services"]
@@ -65,7 +66,7 @@ class AccessMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         admins = services.settings.admin_ids
         if allowed and user is not None and user.id not in allowed | admins:
-            await _tell(event, text("private", data.get("lang", "en")))
+            await _tell(event, text("private", normalise_language(user.language_code)))
             return None
         return await handler(event, data)
 

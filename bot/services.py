@@ -17,16 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.answer_cache import AnswerCache
 from bot.settings import BotSettings
 from bot.storage import Storage
 from index.builder import UpdateReport, update_index
 from index.documents import Document, LoadProblem
 from index.settings import IndexSettings
-from index.sources import load_sources
+from index.sources import LoadedSources, load_sources
 from rag.agreements import newest_agreements
+from rag.alerts import AgreementMemory, StoryAlert
 from rag.answer import Answer
 from rag.engine import AnswerEngine
 from rag.followup import complete, is_follow_up
+from rag.topics import TopicMatch, TopicMatcher
 
 if TYPE_CHECKING:
     from rag.factcheck import CheckReport, FactChecker
@@ -42,6 +45,8 @@ class IndexBusyError(RuntimeError):
 class IngestResult:
     report: UpdateReport | None  # None when nothing readable was found
     problems: list[LoadProblem]
+    # New articles and new versions of known ones, as indexed (what alerts are about).
+    changed: list[Document] = field(default_factory=list)
 
 
 @dataclass
@@ -54,10 +59,13 @@ class Services:
     engine: AnswerEngine
     checker: FactChecker
     answer_pool: ThreadPoolExecutor
+    agreements: AgreementMemory
+    topics: TopicMatcher
     index_pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="newsbot-index")
     )
     index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    answer_cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
 
     @property
     def ingest_dir(self) -> Path:
@@ -70,12 +78,35 @@ class Services:
             question = complete(previous_question, question)
         engine = self.engine
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.answer_pool, engine.ask, question)
+
+        async def compute() -> Answer:
+            return await loop.run_in_executor(self.answer_pool, engine.ask, question)
+
+        # The snapshot's generation folder names the index version: an update invalidates
+        # every entry (and the key holds no reference to the old snapshot).
+        version = str(engine.retriever.snapshot.path)
+        return await self.answer_cache.get(version, question, compute)
 
     async def check(self, claim_text: str) -> CheckReport:
         checker = self.checker
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.answer_pool, checker.check, claim_text)
+
+    async def story_alerts(self, documents: Sequence[Document]) -> list[StoryAlert]:
+        """The agreement stories among newly indexed `documents` (see rag.alerts)."""
+        indexed = list(self.engine.retriever.snapshot.documents.values())
+        return await asyncio.to_thread(self.agreements.story_alerts, documents, indexed)
+
+    async def match_topics(
+        self, topics: Sequence[str], document: Document
+    ) -> dict[str, TopicMatch]:
+        """Which subscription topics `document` matches, with the reason for each."""
+        if not topics:
+            return {}
+        snapshot = self.engine.retriever.snapshot
+        rows = snapshot.sentence_rows_of(document.doc_id)
+        vectors = snapshot.sentence_vectors[rows] if rows else None
+        return await asyncio.to_thread(self.topics.match_many, topics, document, vectors)
 
     def latest_agreements(self, n: int) -> list[Document]:
         return newest_agreements(self.engine.retriever.snapshot.documents.values(), n)
@@ -84,18 +115,26 @@ class Services:
         snapshot = self.engine.retriever.snapshot
         return len(snapshot.documents), len(snapshot)
 
-    async def ingest(self, targets: Sequence[str]) -> IngestResult:
-        """Index files, feeds or URLs incrementally, then answer from the new index."""
-        return await self._update(lambda: self._index(targets, prune=False))
+    async def ingest(self, targets: Sequence[str], *, wait: bool = False) -> IngestResult:
+        """Index files, feeds or URLs incrementally, then answer from the new index.
+
+        With `wait` the call queues behind a running update instead of failing (the watcher);
+        an admin's command fails fast with IndexBusyError instead.
+        """
+        return await self._update(lambda: self._index(load_sources(targets), prune=False), wait)
+
+    async def ingest_loaded(self, loaded: LoadedSources) -> IngestResult:
+        """Index documents already loaded and cleaned (feed entries fetched by the watcher)."""
+        return await self._update(lambda: self._index(loaded, prune=False), wait=True)
 
     async def reindex(self) -> IngestResult:
         """Bring the index in line with the corpus folder and the ingested documents."""
-        return await self._update(self._reindex_all)
+        return await self._update(self._reindex_all, wait=False)
 
     async def _update(
-        self, work: Callable[[], tuple[IngestResult, AnswerEngine | None]]
+        self, work: Callable[[], tuple[IngestResult, AnswerEngine | None]], wait: bool
     ) -> IngestResult:
-        if self.index_lock.locked():
+        if self.index_lock.locked() and not wait:
             raise IndexBusyError()
         async with self.index_lock:
             loop = asyncio.get_running_loop()
@@ -111,13 +150,18 @@ class Services:
         self.engine = engine
 
     def _index(
-        self, targets: Sequence[str], *, prune: bool
+        self, loaded: LoadedSources, *, prune: bool
     ) -> tuple[IngestResult, AnswerEngine | None]:
         started = time.perf_counter()
-        loaded = load_sources(targets)
         if not loaded.documents:
             return IngestResult(None, loaded.problems), None
         engine = self.engine
+        known = engine.retriever.snapshot.documents
+        changed_ids = {
+            d.doc_id
+            for d in loaded.documents
+            if d.doc_id not in known or known[d.doc_id].content_hash != d.content_hash
+        }
         report = update_index(
             self.index_settings,
             engine.embedder,
@@ -134,13 +178,16 @@ class Services:
             report.changed,
             time.perf_counter() - started,
         )
-        return IngestResult(report, loaded.problems), fresh
+        indexed = fresh.retriever.snapshot.documents if fresh else known
+        changed = [indexed[i] for i in sorted(changed_ids) if i in indexed]
+        return IngestResult(report, loaded.problems, changed), fresh
 
     def _reindex_all(self) -> tuple[IngestResult, AnswerEngine | None]:
         corpus = self.index_settings.corpus_dir
-        first, engine = self._index([str(corpus)], prune=True)
+        first, engine = self._index(load_sources([str(corpus)]), prune=True)
         if not self.ingest_dir.is_dir():
             return first, engine
-        second, newer = self._index([str(self.ingest_dir)], prune=False)
+        second, newer = self._index(load_sources([str(self.ingest_dir)]), prune=False)
         report = second.report or first.report
-        return IngestResult(report, first.problems + second.problems), newer or engine
+        problems = first.problems + second.problems
+        return IngestResult(report, problems, first.changed + second.changed), newer or engine

@@ -38,10 +38,27 @@ class BotSettings(BaseSettings):
     rate_limit_window_s: float = 30.0
     # Questions and checks answered at once (CPU-bound: about the number of cores).
     answer_workers: int = 2
+    # Distinct questions whose answers are kept until the index changes (0: no cache).
+    answer_cache_size: int = 2000
     # Largest document an admin may send for /ingest.
     max_ingest_bytes: int = 5_000_000
     # Seconds a shutdown waits for answers in flight.
     shutdown_grace_s: float = 20.0
+
+    # Agreement alerts: a folder where new article files appear and RSS/Atom feeds
+    # (comma-separated URLs), polled every `poll_seconds`.
+    watch_dir: Path | None = None
+    feeds: Annotated[tuple[str, ...], NoDecode] = ()
+    poll_seconds: float = 60.0
+    # Alerts per second across all chats; Telegram allows about 30.
+    alert_rate_per_s: float = 25.0
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _url_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("admin_ids", "allowed_user_ids", mode="before")
     @classmethod

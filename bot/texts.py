@@ -15,6 +15,8 @@ _TEXTS: dict[str, dict[str, str]] = {
             "• Просто напишите вопрос, на русском или английском.\n"
             "• /check <i>утверждение</i> — проверю утверждение по новостям.\n"
             "• /latest — последние соглашения.\n"
+            "• /subscribe [<i>тема</i>] — оповещения о новых соглашениях; /subscriptions, "
+            "/unsubscribe.\n"
             "• /lang ru|en — язык интерфейса.\n\n"
             "Например, нажмите на вопрос внизу."
         ),
@@ -24,6 +26,8 @@ _TEXTS: dict[str, dict[str, str]] = {
             "• Just type a question, in English or Russian.\n"
             "• /check <i>claim</i> — I check a claim against the news.\n"
             "• /latest — the newest agreements.\n"
+            "• /subscribe [<i>topic</i>] — alerts on new agreements; /subscriptions, "
+            "/unsubscribe.\n"
             "• /lang ru|en — interface language.\n\n"
             "For example, tap a question below."
         ),
@@ -40,6 +44,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     "send_text": {
         "ru": "Я понимаю только текст: напишите вопрос словами.",
         "en": "I only understand text: please type your question.",
+    },
+    "unknown_command": {
+        "ru": "Такой команды нет. /help — что я умею.",
+        "en": "Unknown command. /help lists what I can do.",
     },
     "empty": {
         "ru": "Пустое сообщение: напишите вопрос.",
@@ -141,6 +149,43 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Documents: {documents}\nChunks: {chunks}\nUsers: {users}\n"
         "Subscriptions: {subscriptions}\nAlerts sent: {alerts}\nAnswers: {answers}\n"
         "p95 answer time: {p95}\nFeedback: 👍 {up} / 👎 {down}",
+    },
+    "alert_all": {
+        "ru": "Вы подписаны на все новые соглашения.",
+        "en": "You subscribed to all new agreements.",
+    },
+    "alert_topic": {
+        "ru": "Ваша тема «{topic}»: {reason}",
+        "en": "Your topic “{topic}”: {reason}",
+    },
+    "also_reported": {"ru": "Об этом также сообщают", "en": "Also reported by"},
+    "subscribed_all": {
+        "ru": "Готово: буду присылать все новые соглашения. /unsubscribe all — отписаться.",
+        "en": "Done: I will send you every new agreement. /unsubscribe all to stop.",
+    },
+    "subscribed_topic": {
+        "ru": "Готово: буду присылать новые соглашения по теме «{topic}».",
+        "en": "Done: I will send you new agreements about “{topic}”.",
+    },
+    "already_subscribed": {
+        "ru": "Вы уже подписаны на это.",
+        "en": "You are already subscribed to that.",
+    },
+    "subscriptions": {"ru": "Ваши подписки:", "en": "Your subscriptions:"},
+    "all_agreements": {"ru": "все новые соглашения", "en": "all new agreements"},
+    "no_subscriptions": {
+        "ru": "Подписок нет. /subscribe — все новые соглашения, /subscribe <тема> — по теме.",
+        "en": "No subscriptions. /subscribe for all new agreements, /subscribe <topic> for one "
+        "topic.",
+    },
+    "unsubscribe_usage": {
+        "ru": "Использование: /unsubscribe <тема> или /unsubscribe all",
+        "en": "Usage: /unsubscribe <topic> or /unsubscribe all",
+    },
+    "unsubscribed": {"ru": "Отписал: {count}.", "en": "Removed: {count}."},
+    "topic_too_long": {
+        "ru": "Тема слишком длинная (максимум {limit} символов).",
+        "en": "The topic is too long (at most {limit} characters).",
     },
     "inline_no_answer": {"ru": "Ответа в новостях нет", "en": "No answer in the news"},
 }

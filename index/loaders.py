@@ -224,29 +224,36 @@ def _struct_date(value: Any) -> str | None:
 
 def load_feed(url_or_path: str) -> LoadResult:
     """Entries of an RSS/Atom feed (URL or file) as HTML documents; a broken feed is a problem."""
-    import feedparser
 
     result = LoadResult()
     is_local = "://" not in url_or_path and not url_or_path.lstrip().startswith("<")
     if is_local and not Path(url_or_path).is_file():
         result.problems.append(LoadProblem(url_or_path, "no such feed file"))
         return result
+    return parse_feed(url_or_path, url_or_path)
+
+
+def parse_feed(data: str | bytes, source: str) -> LoadResult:
+    """Entries of feed `data` (a feed document, or what feedparser can fetch) from `source`."""
+    import feedparser
+
+    result = LoadResult()
     try:
-        feed = feedparser.parse(url_or_path)
+        feed = feedparser.parse(data)
     except Exception as exc:  # feedparser on hostile input; report, never raise
-        result.problems.append(LoadProblem(url_or_path, f"feed unreadable: {exc}"))
+        result.problems.append(LoadProblem(source, f"feed unreadable: {exc}"))
         return result
     entries = list(getattr(feed, "entries", []) or [])
     error = getattr(feed, "bozo_exception", None) if getattr(feed, "bozo", False) else None
     benign = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
     if error is not None and not isinstance(error, benign):
         # Entries recovered from broken XML are still loaded; the breakage is reported.
-        result.problems.append(LoadProblem(url_or_path, f"malformed feed: {error}"))
+        result.problems.append(LoadProblem(source, f"malformed feed: {error}"))
     elif not entries:
-        result.problems.append(LoadProblem(url_or_path, "empty feed: no entries"))
+        result.problems.append(LoadProblem(source, "empty feed: no entries"))
     if not entries:
         return result
-    stem = Path(url_or_path).stem or "feed"
+    stem = Path(source).stem or "feed"
     for number, entry in enumerate(entries, start=1):
         link = str(entry.get("link") or "").strip()
         doc_id = link or str(entry.get("id") or "").strip() or f"{stem}-{number}"
@@ -254,9 +261,7 @@ def load_feed(url_or_path: str) -> LoadResult:
         text = str(contents[0].get("value", "")) if contents else ""
         text = text or str(entry.get("summary") or "")
         if not text.strip():
-            result.problems.append(
-                LoadProblem(link or f"{url_or_path}#{number}", "entry without text")
-            )
+            result.problems.append(LoadProblem(link or f"{source}#{number}", "entry without text"))
             continue
         date = _struct_date(entry.get("published_parsed")) or _struct_date(
             entry.get("updated_parsed")
@@ -265,7 +270,7 @@ def load_feed(url_or_path: str) -> LoadResult:
             RawDocument(
                 doc_id=doc_id,
                 text=text,
-                source=link or url_or_path,
+                source=link or source,
                 title=str(entry.get("title") or "").strip() or None,
                 date=date or entry.get("published") or entry.get("updated"),
                 is_html=True,

@@ -36,20 +36,22 @@ def _load_target(target: str) -> LoadResult:
     return load_path(Path(target))
 
 
+def add_cleaned(result: LoadResult, loaded: LoadedSources) -> None:
+    """Clean what a loader found into `loaded`; an article with nothing left is a problem."""
+    loaded.problems.extend(result.problems)
+    for raw in result.documents:
+        doc = clean_document(raw)
+        if doc is None:
+            loaded.problems.append(LoadProblem(raw.source, "no article text left after cleaning"))
+        else:
+            loaded.documents.append(doc)
+
+
 def load_sources(targets: Sequence[str]) -> LoadedSources:
     """Load and clean every target (folder, file, feed or page URL); problems are collected."""
     loaded = LoadedSources()
     for target in targets:
-        result = _load_target(target)
+        add_cleaned(_load_target(target), loaded)
         if len(targets) == 1 and Path(target).is_dir():
             loaded.prune_prefix = _folder_prefix(Path(target))
-        loaded.problems.extend(result.problems)
-        for raw in result.documents:
-            doc = clean_document(raw)
-            if doc is None:
-                loaded.problems.append(
-                    LoadProblem(raw.source, "no article text left after cleaning")
-                )
-            else:
-                loaded.documents.append(doc)
     return loaded

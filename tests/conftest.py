@@ -6,10 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from index.builder import update_index
 from index.embedder import SentenceTransformerEmbedder, load_embedder
 from index.provision import provision_e5
 from index.second_embedder import UseEmbedder
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
+from index.sources import load_sources
+from rag.engine import AnswerEngine
+from rag.settings import RagSettings
 from tests.telegram_fixtures import fake_telegram, telegram_bot
 
 __all__ = ["fake_telegram", "telegram_bot"]  # fixtures of the local Bot API server
@@ -38,3 +42,24 @@ def embedder() -> SentenceTransformerEmbedder:
 def use_embedder() -> UseEmbedder:
     """The second embedder (USE-multilingual-v3); its weights load on the first embedding."""
     return UseEmbedder(threads=1)
+
+
+@pytest.fixture(scope="session")
+def bundled_index(
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: SentenceTransformerEmbedder,
+    use_embedder: UseEmbedder,
+) -> tuple[IndexSettings, AnswerEngine]:
+    """The bundled corpus indexed as in production (e5 + USE); tests that change an index
+    work on a copy (tests/bot_harness.private_index)."""
+    settings = IndexSettings(
+        data_dir=tmp_path_factory.mktemp("bundled"), embedding_model=DEFAULT_MODEL
+    )
+    loaded = load_sources([str(REPO_ROOT / "data" / "corpus")])
+    update_index(
+        settings, embedder, loaded.documents, second_embedder=use_embedder, progress=False
+    )
+    engine = AnswerEngine.from_settings(
+        settings, RagSettings(), embedder=embedder, second_embedder=use_embedder
+    )
+    return settings, engine

@@ -7,85 +7,31 @@ import asyncio
 import html
 import logging
 import re
-import shutil
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram import Bot, Dispatcher
 from aiohttp import web
 
-from bot.app import (
-    create_bot,
-    create_dispatcher,
-    create_services,
-    create_webhook_app,
-    run_polling,
-)
+from bot.app import create_bot, create_dispatcher, create_services, create_webhook_app
 from bot.services import Services
-from bot.settings import BotSettings
-from index.builder import update_index
-from index.embedder import SentenceTransformerEmbedder
-from index.second_embedder import UseEmbedder
-from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
-from index.sources import load_sources
+from index.settings import IndexSettings
 from rag.engine import AnswerEngine
 from rag.settings import RagSettings
+from tests.bot_harness import ADMIN, bot_settings, private_index, running_bot
 from tests.telegram_server import FakeTelegram, post_webhook_update
 
-ADMIN = 7001
 RU_USER = 7101
 EN_USER = 7102
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def indexed(
-    tmp_path_factory: pytest.TempPathFactory,
-    embedder: SentenceTransformerEmbedder,
-    use_embedder: UseEmbedder,
+    bundled_index: tuple[IndexSettings, AnswerEngine],
 ) -> tuple[IndexSettings, AnswerEngine]:
-    settings = IndexSettings(
-        data_dir=tmp_path_factory.mktemp("botdata"), embedding_model=DEFAULT_MODEL
-    )
-    loaded = load_sources([str(REPO_ROOT / "data" / "corpus")])
-    update_index(
-        settings, embedder, loaded.documents, second_embedder=use_embedder, progress=False
-    )
-    engine = AnswerEngine.from_settings(
-        settings, RagSettings(), embedder=embedder, second_embedder=use_embedder
-    )
-    return settings, engine
-
-
-@asynccontextmanager
-async def running_bot(
-    tg: FakeTelegram,
-    index_settings: IndexSettings,
-    engine: AnswerEngine,
-    db_dir: Path,
-    **overrides: Any,
-) -> AsyncIterator[tuple[Services, Bot, Dispatcher]]:
-    """The production composition root, pointed at the fake server; stops polling on exit."""
-    values: dict[str, Any] = {
-        "bot_token": tg.token,
-        "telegram_api_url": tg.base_url,
-        "database_url": f"sqlite+aiosqlite:///{db_dir / 'bot.db'}",
-        "admin_ids": frozenset({ADMIN}),
-        **overrides,
-    }
-    settings = BotSettings(_env_file=None, **values)  # type: ignore[call-arg]
-    services = await create_services(settings, index_settings, RagSettings(), engine=engine)
-    bot = create_bot(settings)
-    dp = create_dispatcher(services)
-    polling = asyncio.create_task(run_polling(bot, dp, handle_signals=False))
-    try:
-        yield services, bot, dp
-    finally:
-        await dp.stop_polling()
-        await asyncio.wait_for(polling, 30)
+    return bundled_index
 
 
 @pytest.fixture
@@ -225,13 +171,15 @@ async def test_non_text_empty_and_huge_messages_get_clear_replies(
     tg.push_message(EN_USER, None, language_code="en", sticker=sticker)
     tg.push_message(EN_USER, "   ", language_code="en")
     tg.push_message(EN_USER, "word " * 2000, language_code="en")
-    replies = await tg.wait_sent(EN_USER, count=3)
+    tg.push_message(EN_USER, "/frobnicate", language_code="en")
+    replies = await tg.wait_sent(EN_USER, count=4)
     texts = [r["text"] for r in replies]
     assert "only understand text" in texts[0]
     assert "empty" in texts[1]
     assert "too long" in texts[2] and "10000" in texts[2]
+    assert "Unknown command" in texts[3]
     tg.push_message(EN_USER, "Who signed the ZGC agreement?", language_code="en")
-    assert "Valetov" in (await tg.wait_sent(EN_USER, count=4))[3]["text"]
+    assert "Valetov" in (await tg.wait_sent(EN_USER, count=5))[4]["text"]
 
 
 async def test_flood_gets_one_polite_reply(
@@ -285,13 +233,14 @@ async def test_private_bot_tells_strangers(
     index_settings, engine = indexed
     async with running_bot(
         tg, index_settings, engine, tmp_path, allowed_user_ids=frozenset({RU_USER})
-    ):
+    ) as (services, _, _):
         tg.push_message(EN_USER, "Who signed the ZGC agreement?", language_code="en")
         tg.push_message(RU_USER, "/help")
         (stranger,) = await tg.wait_sent(EN_USER)
         assert "private" in stranger["text"]
         (friend,) = await tg.wait_sent(RU_USER)
         assert "Здравствуйте" in friend["text"]
+        assert await services.storage.get_user(EN_USER) is None  # strangers are not recorded
 
 
 async def test_admin_ingests_a_file_and_it_is_answered_without_restart(
@@ -301,8 +250,7 @@ async def test_admin_ingests_a_file_and_it_is_answered_without_restart(
 ) -> None:
     source_settings, engine = indexed
     # A copy of the index, so that this test's ingest leaves the shared one as it was.
-    index_settings = source_settings.model_copy(update={"data_dir": tmp_path / "data"})
-    shutil.copytree(source_settings.index_dir, index_settings.index_dir)
+    index_settings = private_index(source_settings, tmp_path / "data")
     article = (
         "Казань и Ташкент подписали соглашение о нанотехнологиях\n\n"
         "12.03.2021\n\n"
@@ -353,11 +301,9 @@ async def test_webhook_mode_checks_the_secret(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings = BotSettings(
-        _env_file=None,  # type: ignore[call-arg]
-        bot_token=tg.token,
-        telegram_api_url=tg.base_url,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+    settings = bot_settings(
+        tg,
+        tmp_path,
         webhook_url="https://bot.example.org/telegram/webhook",
         webhook_secret="s3cret-token",
         webhook_host="127.0.0.1",

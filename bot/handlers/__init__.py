@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import admin, ask, check, errors, inline, latest, start
+from bot.handlers import admin, ask, check, errors, inline, latest, start, subscribe
 
 
 def create_routers() -> list[Router]:
     # `ask` takes any text and `errors` anything at all, so they come last.
-    modules = [start, admin, check, latest, inline, ask, errors]
+    modules = [start, admin, check, latest, subscribe, inline, ask, errors]
     return [module.create_router() for module in modules]

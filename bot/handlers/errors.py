@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 
 async def on_anything_else(message: Message, lang: str = "en") -> None:
-    """Stickers, photos, voice, files from non-admins, unknown commands: ask for text."""
-    await message.answer(text("send_text", lang))
+    """Stickers, photos, voice, files from non-admins: ask for text; unknown commands: help."""
+    unknown_command = (message.text or "").startswith("/")
+    await message.answer(text("unknown_command" if unknown_command else "send_text", lang))
 
 
 def _language(update: Update) -> str:

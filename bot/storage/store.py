@@ -218,6 +218,20 @@ class Storage:
             active=row.active,
         )
 
+    async def get_user(self, user_id: int) -> UserInfo | None:
+        """The user as last seen, without touching them (for messages the bot starts)."""
+        query = sa.select(users).where(users.c.user_id == user_id)
+        async with self._tx() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            return None
+        return UserInfo(
+            user_id=user_id,
+            chat_id=row.chat_id,
+            language=row.language or language_for(row.language_code),
+            active=row.active,
+        )
+
     async def set_language(self, user_id: int, language: str) -> None:
         """Store an explicit /lang choice; it sticks whatever Telegram reports later."""
         language = language.strip().lower()
@@ -482,6 +496,12 @@ class Storage:
         )
         async with self._tx() as conn:
             return (await conn.execute(stmt)).first() is not None
+
+    async def release_alert(self, user_id: int, story_id: str) -> None:
+        """Undo a claim whose message could not be delivered, so a later poll may retry it."""
+        stmt = sa.delete(alerts).where(alerts.c.user_id == user_id, alerts.c.story_id == story_id)
+        async with self._tx() as conn:
+            await conn.execute(stmt)
 
     async def alerts_sent(self) -> int:
         query = sa.select(sa.func.count()).select_from(alerts)

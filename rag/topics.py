@@ -1,0 +1,507 @@
+"""Does an article match a subscription topic, across languages and word forms?
+
+Two stages, because neither alone is good enough:
+
+1. Lexical, precise and explainable: places through the RU/EN place tree of `rag.places`
+   ("China" <- "Пекин", "китайскими"; "Beijing" never <- "Шэньчжэнь"), topic words by pymorphy3
+   lemma or Snowball stem in their own script ("искусственный интеллект" <- "искусственного
+   интеллекта"), by cross-script name key in the other ("Valetov" <- "Валетов", "drones" <-
+   "дронов"), and a small RU/EN glossary of innovation-news terms ("нанотехнологии" <-
+   "nanotechnology", "AI" <- "нейросеть").
+2. Semantic, for the paraphrases the glossary lacks: e5 cosine between "query: <topic>" and the
+   article's sentences (max over sentences), minus the topic's mean cosine to a fixed set of
+   unrelated news sentences in the article's language. e5 scores crowd into 0.75-0.9 and each
+   topic (and each language pair) has its own floor; the margin over that floor separates
+   related from unrelated better than the raw cosine (ROC AUC 0.80 vs 0.73 on the labelled
+   pairs). The margin threshold is calibrated on `tests/data/topics.jsonl` (`rag.topic_eval`).
+
+A topic that is only a place ("Южная Корея", "Beijing") is decided lexically: an article either
+names the place or it does not, and e5 finds Seoul "close" to Tokyo. A topic with a place and a
+subject ("Китай нанотехнологии") needs the place named, then the subject either way.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import iuliia
+import numpy as np
+import numpy.typing as npt
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_RUSSIAN
+
+from index.chunking import split_sentences
+from index.documents import Document
+from index.embedder import Embedder
+from rag.lexical import name_key, script, strip_stress
+from rag.morph import analyser
+from rag.places import (
+    Mention,
+    ancestors,
+    find_places,
+    is_city_or_region,
+    name_ru,
+    topic_places,
+)
+
+# Margin over the topic's background cosine (see the module docstring). Calibrated on the dev half
+# of tests/data/topics.jsonl (max F0.5 of the combined matcher) by
+# `.venv/bin/python -m rag.topic_eval tests/data/topics.jsonl`; see README "Subscription topics".
+DEFAULT_THRESHOLD = 0.09
+# Title plus this many leading sentences are embedded when the caller has no sentence vectors:
+# news put the subject up front, and every extra sentence is another chance of a chance match.
+LEAD_SENTENCES = 6
+
+_WORD = re.compile(r"[^\W_]+")
+_SENTENCE_BREAK = re.compile(r"[.!?;\n]")
+_STOP = frozenset(STOPWORDS_EN) | frozenset(w.replace("ё", "е") for w in STOPWORDS_RUSSIAN)
+_RU = Stemmer.Stemmer("russian")
+_EN = Stemmer.Stemmer("english")
+
+# Everyday news far from any subscription topic: a topic's mean cosine to these is its floor.
+_BACKGROUND: dict[str, tuple[str, ...]] = {
+    "ru": (
+        "Синоптики обещают в выходные дожди и похолодание до плюс пяти градусов.",
+        "Сборная России по хоккею обыграла команду Финляндии со счётом 3:1.",
+        "Центробанк сохранил ключевую ставку на прежнем уровне.",
+        "В театре состоялась премьера нового спектакля по пьесе Чехова.",
+        "На трассе М-4 из-за ремонта ограничат движение до конца месяца.",
+        "Губернатор провёл совещание по подготовке школ к новому учебному году.",
+        "Цены на бензин за неделю выросли на полтора процента.",
+        "Суд приговорил бывшего чиновника к пяти годам за взятку.",
+        "В городском парке после реконструкции открыли новую детскую площадку.",
+        "Депутаты приняли закон об изменениях в трудовом кодексе.",
+        "Фестиваль народной музыки соберёт исполнителей из двадцати регионов.",
+        "Компания отчиталась о росте выручки на 12 процентов за квартал.",
+    ),
+    "en": (
+        "Forecasters expect rain and cooler temperatures over the weekend.",
+        "The national hockey team beat Finland 3-1 in the group stage.",
+        "The central bank kept its key interest rate unchanged.",
+        "The theatre premiered a new production of a Chekhov play.",
+        "Road repairs will restrict traffic on the highway until the end of the month.",
+        "The governor held a meeting on preparing schools for the new academic year.",
+        "Petrol prices rose by one and a half percent over the week.",
+        "A court sentenced a former official to five years for bribery.",
+        "A new playground opened in the city park after renovation.",
+        "Lawmakers passed amendments to the labour code.",
+        "A folk music festival will bring together performers from twenty regions.",
+        "The company reported a 12 percent rise in quarterly revenue.",
+    ),
+}
+
+# Concepts whose RU and EN names share no letters; any variant of a concept stands for all.
+# Variants are ordinary phrases: they go through the same lemma/stem matching as topics.
+_GLOSSARY: tuple[tuple[str, ...], ...] = (
+    ("нанотехнологии", "нанотехнологический", "наноматериалы", "наноструктурированный",
+     "нанотрубки", "наночастицы", "nanotechnology", "nanotech", "nanomaterials",
+     "nanostructured", "nanotubes", "nanoparticles"),
+    ("искусственный интеллект", "ИИ", "нейросеть", "нейронная сеть", "машинное обучение",
+     "artificial intelligence", "AI", "neural network", "machine learning", "deep learning"),
+    ("робототехника", "робот", "роботизированный", "robotics", "robot", "robotic"),
+    ("стартап", "startup"),
+    ("биотехнологии", "биотехнологический", "biotechnology", "biotech"),
+    ("квантовые технологии", "квантовый", "кубит", "quantum technology", "quantum", "qubit"),
+    ("квантовый компьютер", "квантовые вычисления", "кубит", "quantum computer",
+     "quantum computing", "qubit"),
+    ("кибербезопасность", "информационная безопасность", "кибератака", "хакер",
+     "вирус-вымогатель", "cybersecurity", "cyber security", "cyberattack", "hacker",
+     "ransomware"),
+    ("беспилотник", "дрон", "беспилотный летательный аппарат", "БПЛА", "drone",
+     "unmanned aircraft", "unmanned aerial vehicle", "UAV"),
+    ("электромобиль", "электрокар", "electric vehicle", "electric car", "EV"),
+    ("полупроводники", "микросхема", "микрочип", "чип", "микроэлектроника", "semiconductor",
+     "chip", "chipmaker", "microchip", "microelectronics"),
+    ("водородная энергетика", "водород", "водородный", "hydrogen energy", "hydrogen"),
+    ("технопарк", "научный парк", "технологический парк", "technopark", "science park",
+     "technology park", "tech park"),
+    ("фармацевтика", "фармацевтический", "pharmaceutical", "pharma", "drugmaker"),
+    ("блокчейн", "blockchain"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """Why an article matched a topic; `reason` is in the topic's language (shown to the user)."""
+
+    topic: str
+    score: float  # 1.0 for a lexical match, else the e5 margin over the topic's floor
+    reason: str
+    reason_ru: str
+    reason_en: str
+    stage: str  # "lexical" | "semantic"
+
+    def reason_for(self, language: str) -> str:
+        """The reason in the reader's interface language ("ru" or anything else: English)."""
+        return self.reason_ru if language == "ru" else self.reason_en
+
+
+# ---------------------------------------------------------------- words
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str  # lower case, ё -> е
+    script: str
+    stem: str
+    lemma: str
+    keys: frozenset[str]  # cross-script name keys (empty when too short)
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=100_000)
+def _analyse_word(word: str) -> tuple[str, str, str, str]:
+    """(script, stem, lemma, space-joined name keys) of a lower-cased word; cached (news reuse
+    their words)."""
+    s = script(word)
+    if s == "ru":
+        stem = _RU.stemWord(word)
+        parses = analyser().parse(word)
+        lemma = parses[0].normal_form.replace("ё", "е") if parses else word
+    elif s == "en":
+        stem = _EN.stemWord(word)
+        lemma = stem
+    else:
+        stem = lemma = word
+    if len(word) < 3:
+        return s, stem, lemma, ""
+    keys = {name_key(word)}
+    if s == "ru":  # name_key drops "-ов" as a case ending; "Валетов" must still meet "Valetov"
+        keys.add(name_key(iuliia.WIKIPEDIA.translate(word).lower()))
+    return s, stem, lemma, " ".join(sorted(k for k in keys if k))
+
+
+def _words(text: str, *, keep_stop: bool = False) -> list[_Word]:
+    text = strip_stress(text)
+    out: list[_Word] = []
+    for m in _WORD.finditer(text):
+        w = m.group().lower().replace("ё", "е")
+        if not keep_stop and w in _STOP:
+            continue
+        s, stem, lemma, keys = _analyse_word(w)
+        out.append(_Word(w, s, stem, lemma, frozenset(keys.split()), m.start(), m.end()))
+    return out
+
+
+def _same(t: _Word, a: _Word) -> bool:
+    """Whether article word `a` is a form of topic word `t`.
+
+    Same script: lemma or stem, or the topic stem (5+ letters) starting the article's, so that
+    "нанотехнологии" finds "нанотехнологический". Across scripts only the name key counts
+    ("Valetov" / "Валетова", "startups" / "стартапы"), and only for words of 4+ letters.
+    """
+    if t.script == a.script or not t.script or not a.script:
+        if t.text == a.text or t.lemma == a.lemma or t.stem == a.stem:
+            return True
+        return len(t.stem) >= 5 and a.stem.startswith(t.stem)
+    return len(t.text) >= 4 and not t.keys.isdisjoint(a.keys)
+
+
+def _find_phrase(
+    terms: Sequence[_Word], words: Sequence[_Word], text: str
+) -> list[tuple[int, int]]:
+    """Character spans where all `terms` occur close together in one sentence, any order."""
+    if not terms:
+        return []
+    positions = [[i for i, w in enumerate(words) if _same(t, w)] for t in terms]
+    if any(not p for p in positions):
+        return []
+    window = len(terms) + 1
+    spans: list[tuple[int, int]] = []
+    for i in positions[0]:
+        chosen = [i]
+        for p in positions[1:]:
+            chosen.append(min(p, key=lambda j: abs(j - i)))
+        if max(chosen) - min(chosen) <= window and len(set(chosen)) == len(chosen):
+            start, end = words[min(chosen)].start, words[max(chosen)].end
+            if not _SENTENCE_BREAK.search(text, start, end):
+                spans.append((start, end))
+    return spans
+
+
+def _prominent(starts: Sequence[int], lead_end: int) -> bool:
+    """Whether a mention counts: in the title or lead, or repeated.
+
+    A place or term named once in the last paragraph of a long article ("a presentation is
+    planned in South Korea in December") is not what the article is about; alerting on it would
+    cost trust. Short news leads are all lead, so this only bites on long articles.
+    """
+    return any(s < lead_end for s in starts) or len(starts) >= 2
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> list[list[list[_Word]]]:
+    return [[_words(v) for v in concept] for concept in _GLOSSARY]
+
+
+def _concept_variants(terms: Sequence[_Word]) -> list[list[_Word]]:
+    """All variants of every glossary concept the topic words name exactly, or just the topic."""
+    variants: list[list[_Word]] = [list(terms)]
+    for concept in _glossary():
+        for phrase in concept:
+            if len(phrase) == len(terms) and all(
+                _same(t, p) and _same(p, t) for t, p in zip(terms, phrase, strict=True)
+            ):
+                variants.extend(v for v in concept if v)
+                break
+    return variants
+
+
+# ---------------------------------------------------------------- the matcher
+
+
+@dataclass(frozen=True)
+class TopicEvidence:
+    """Both stages' raw verdicts on one topic-article pair (`TopicMatcher.evidence`)."""
+
+    lexical: TopicMatch | None
+    semantic_allowed: bool  # False for place-only topics and for articles lacking the place
+    similarity: float | None  # max e5 cosine over sentences, where computed
+    margin: float | None  # `similarity` minus the topic's floor: what the threshold applies to
+    place_hits: list[Mention]
+
+
+def _topic_language(topic: str) -> str:
+    return "ru" if script(topic) == "ru" else "en"
+
+
+def _quote(text: str, start: int, end: int, limit: int = 60) -> str:
+    return " ".join(text[start:end].split())[:limit]
+
+
+def _lexical_reason(place: str | None, written: str) -> tuple[str, str]:
+    if place is None:
+        return f"упоминается «{written}»", f'mentions "{written}"'
+    ru = name_ru(place)
+    same_ru = written.lower().startswith(ru.lower()[: max(4, len(ru) - 2)])
+    same_en = written.lower().startswith(place.lower()[: max(4, len(place) - 2)])
+    return (
+        f"упоминается {ru}" + ("" if same_ru else f" («{written}»)"),
+        f"mentions {place}" + ("" if same_en else f" ({written})"),
+    )
+
+
+class TopicMatcher:
+    """Matches subscription topics against articles; topic and article vectors are cached.
+
+    Thread-safe enough for the bot's watcher: caches are plain dicts guarded by a lock, and the
+    embedder is called outside the lock.
+    """
+
+    def __init__(self, embedder: Embedder, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self._embedder = embedder
+        self.threshold = threshold
+        self._lock = threading.Lock()
+        self._topic_vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._doc_vectors: OrderedDict[tuple[str, int], npt.NDArray[np.float32]] = OrderedDict()
+        self._background_vectors: dict[str, npt.NDArray[np.float32]] = {}
+
+    # -- public API
+
+    def match(
+        self,
+        topic: str,
+        document: Document,
+        sentence_vectors: npt.NDArray[np.float32] | None = None,
+    ) -> TopicMatch | None:
+        """A match with its reason, or None; lexical evidence first, e5 similarity second."""
+        return self.match_many([topic], document, sentence_vectors).get(topic)
+
+    def match_many(
+        self,
+        topics: Sequence[str],
+        document: Document,
+        sentence_vectors: npt.NDArray[np.float32] | None = None,
+    ) -> dict[str, TopicMatch]:
+        """The matching topics among `topics`; the article is analysed and embedded once."""
+        evidence = self.evidence(topics, document, sentence_vectors)
+        out: dict[str, TopicMatch] = {}
+        for topic, ev in evidence.items():
+            if ev.lexical is not None:
+                out[topic] = ev.lexical
+            elif ev.margin is not None and ev.margin >= self.threshold:
+                out[topic] = self._semantic_match(topic, ev, ev.place_hits)
+        return out
+
+    def evidence(
+        self,
+        topics: Sequence[str],
+        document: Document,
+        sentence_vectors: npt.NDArray[np.float32] | None = None,
+        *,
+        always_embed: bool = False,
+    ) -> dict[str, TopicEvidence]:
+        """What each stage says about each topic, before the threshold is applied.
+
+        The similarity is computed only where the semantic stage may decide (and, unless
+        `always_embed`, only where the lexical stage did not already match): calibration needs
+        it for every pair, the watcher only when it changes the answer.
+        """
+        text = f"{document.title}\n{document.text}"
+        words = _words(text)
+        mentions = find_places(text)
+        sentences = split_sentences(text)
+        lead_end = sentences[min(len(sentences), LEAD_SENTENCES + 1) - 1][1] if sentences else 0
+        found: dict[str, tuple[TopicMatch | None, list[Mention] | None]] = {}
+        for topic in dict.fromkeys(topics):
+            if topic.strip():
+                found[topic] = self._lexical(topic.strip(), text, words, mentions, lead_end)
+        wanted = [
+            t for t, (lex, gate) in found.items() if gate is not None and (always_embed or not lex)
+        ]
+        scores = dict(
+            zip(wanted, self.similarities(wanted, document, sentence_vectors), strict=True)
+        )
+        return {
+            t: TopicEvidence(
+                lex,
+                gate is not None,
+                scores[t][0] if t in scores else None,
+                scores[t][1] if t in scores else None,
+                gate or [],
+            )
+            for t, (lex, gate) in found.items()
+        }
+
+    def similarities(
+        self,
+        topics: Sequence[str],
+        document: Document,
+        sentence_vectors: npt.NDArray[np.float32] | None = None,
+    ) -> list[tuple[float, float]]:
+        """(max e5 cosine over the article's sentences, its margin over the topic's floor)."""
+        if not topics:
+            return []
+        sentences = (
+            np.asarray(sentence_vectors, dtype=np.float32)
+            if sentence_vectors is not None and len(sentence_vectors)
+            else self._lead_vectors(document)
+        )
+        if not len(sentences):
+            return [(0.0, -1.0)] * len(topics)
+        queries = np.stack([self._topic_vector(t.strip()) for t in topics])
+        cosines = (queries @ sentences.T).max(axis=1)
+        floors = (queries @ self._background(document.language).T).mean(axis=1)
+        return [(float(c), float(c - f)) for c, f in zip(cosines, floors, strict=True)]
+
+    # -- stages
+
+    def _lexical(
+        self,
+        topic: str,
+        text: str,
+        words: Sequence[_Word],
+        mentions: Sequence[Mention],
+        lead_end: int,
+    ) -> tuple[TopicMatch | None, list[Mention] | None]:
+        """(a lexical match or None, the place mentions if the semantic stage may decide).
+
+        The semantic stage may decide when the topic has a subject besides places and every
+        place it names is named in the article.
+        """
+        places, rest = topic_places(topic)
+        place_hits: list[Mention] = []
+        for place in places:
+            hits = [m for m in mentions if place in ancestors(m.place)]
+            if not _prominent(sorted({m.start for m in hits}), lead_end):
+                return None, None  # every place of the topic must be named
+            # Name the place as the article does: "Пекин" reads as Beijing (not as "China"),
+            # but a direct mention of the topic's own place comes first.
+            by_start: dict[int, Mention] = {}
+            for m in hits:
+                if m.start not in by_start or is_city_or_region(m.place):
+                    by_start[m.start] = m
+            best = min(by_start.values(), key=lambda m: (m.place != place, m.start))
+            place_hits.append(best)
+        terms = _words(rest)
+        if not terms:
+            if not place_hits:
+                return None, None  # nothing but stop words
+            return self._lexical_match(topic, place_hits, None, text), None
+        for variant in _concept_variants(terms):
+            spans = _find_phrase(variant, words, text)
+            if spans and _prominent([start for start, _ in spans], lead_end):
+                return self._lexical_match(topic, place_hits, spans[0], text), place_hits
+        return None, place_hits
+
+    def _lexical_match(
+        self,
+        topic: str,
+        place_hits: Sequence[Mention],
+        span: tuple[int, int] | None,
+        text: str,
+    ) -> TopicMatch:
+        parts = [_lexical_reason(m.place, m.written) for m in place_hits]
+        if span is not None:
+            parts.append(_lexical_reason(None, _quote(text, *span)))
+        ru = "; ".join(p[0] for p in parts)
+        en = "; ".join(p[1] for p in parts)
+        reason = ru if _topic_language(topic) == "ru" else en
+        return TopicMatch(topic, 1.0, reason, ru, en, "lexical")
+
+    def _semantic_match(
+        self, topic: str, ev: TopicEvidence, place_hits: Sequence[Mention]
+    ) -> TopicMatch:
+        cosine, margin = ev.similarity or 0.0, ev.margin or 0.0
+        parts = [_lexical_reason(m.place, m.written) for m in place_hits]
+        parts.append((f"близко по смыслу ({cosine:.2f})", f"close in meaning ({cosine:.2f})"))
+        ru = "; ".join(p[0] for p in parts)
+        en = "; ".join(p[1] for p in parts)
+        reason = ru if _topic_language(topic) == "ru" else en
+        return TopicMatch(topic, margin, reason, ru, en, "semantic")
+
+    # -- vectors
+
+    def _topic_vector(self, topic: str) -> npt.NDArray[np.float32]:
+        with self._lock:
+            cached = self._topic_vectors.get(topic)
+            if cached is not None:
+                self._topic_vectors.move_to_end(topic)
+                return cached
+        vector = self._embedder.embed_queries([topic]).reshape(-1)
+        with self._lock:
+            self._topic_vectors[topic] = vector
+            while len(self._topic_vectors) > 20_000:
+                self._topic_vectors.popitem(last=False)
+        return vector
+
+    def _background(self, language: str) -> npt.NDArray[np.float32]:
+        lang = language if language in _BACKGROUND else "en"
+        with self._lock:
+            cached = self._background_vectors.get(lang)
+        if cached is None:
+            cached = self._embedder.embed_passages(list(_BACKGROUND[lang]))
+            with self._lock:
+                self._background_vectors[lang] = cached
+        return cached
+
+    def _lead_vectors(self, document: Document) -> npt.NDArray[np.float32]:
+        key = (document.doc_id, hash((document.content_hash, document.title, document.text)))
+        with self._lock:
+            cached = self._doc_vectors.get(key)
+            if cached is not None:
+                return cached
+        vectors = self._embedder.embed_passages(lead_passages(document))
+        with self._lock:
+            self._doc_vectors[key] = vectors
+            while len(self._doc_vectors) > 256:
+                self._doc_vectors.popitem(last=False)
+        return vectors
+
+
+def lead_passages(document: Document, n: int = LEAD_SENTENCES) -> list[str]:
+    """The title and the first `n` sentences (the title once, if the text repeats it)."""
+    passages = [document.title.strip()] if document.title.strip() else []
+    for start, end in split_sentences(document.text):
+        sentence = document.text[start:end].strip()
+        if sentence and sentence not in passages:
+            passages.append(sentence)
+        if len(passages) > n:
+            break
+    return passages
