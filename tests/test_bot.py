@@ -132,6 +132,15 @@ async def test_check_a_true_and_a_false_claim(tg: FakeTelegram, bot_services: Se
     tg.push_message(RU_USER, "/check")
     usage = (await tg.wait_sent(RU_USER, count=3))[2]
     assert "/check" in usage["text"]
+    forwarded = {
+        "message_id": 900,
+        "date": 1_700_000_000,
+        "chat": {"id": RU_USER, "type": "private"},
+        "text": "Moscow signed an agreement with a Japanese association.",
+    }
+    tg.push_message(RU_USER, "/check", reply_to=forwarded)
+    replied = (await tg.wait_sent(RU_USER, count=4))[3]
+    assert "Refuted" in replied["text"] and "Japanese" in replied["text"]
 
 
 async def test_inline_query_returns_a_cited_article(

@@ -6,37 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from index.builder import update_index
-from index.cleaning import clean_document
-from index.embedder import SentenceTransformerEmbedder
-from index.loaders import load_path
 from index.second_embedder import UseEmbedder
-from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
+from index.settings import REPO_ROOT, IndexSettings
 from rag.answer import Answer
 from rag.engine import AnswerEngine
 from rag.errors import EmptyQuestionError, QuestionTooLongError
-from rag.settings import RagSettings
 
 ZGC_ARTICLE = "000_d237f05f24a2a3fe"
 
 
 @pytest.fixture(scope="module")
 def engine(
-    tmp_path_factory: pytest.TempPathFactory,
-    embedder: SentenceTransformerEmbedder,
-    use_embedder: UseEmbedder,
+    bundled_index: tuple[IndexSettings, AnswerEngine], use_embedder: UseEmbedder
 ) -> AnswerEngine:
-    """The production set-up: e5 plus the USE channel."""
-    settings = IndexSettings(
-        data_dir=tmp_path_factory.mktemp("data"), embedding_model=DEFAULT_MODEL
-    )
-    loaded = load_path(REPO_ROOT / "data" / "corpus")
-    docs = [d for d in (clean_document(r) for r in loaded.documents) if d is not None]
-    assert len(docs) == 5
-    update_index(settings, embedder, docs, second_embedder=use_embedder, progress=False)
-    engine = AnswerEngine.from_settings(
-        settings, RagSettings(), embedder=embedder, second_embedder=use_embedder
-    )
+    """The production set-up: e5 plus the USE channel, over the bundled corpus."""
+    _, engine = bundled_index
+    assert len(engine.retriever.snapshot.documents) == 5
     assert engine.retriever.second_embedder is use_embedder
     return engine
 

@@ -6,17 +6,11 @@ import json
 
 import pytest
 
-from index.builder import update_index
-from index.cleaning import clean_document
-from index.embedder import SentenceTransformerEmbedder
-from index.loaders import load_path
-from index.second_embedder import UseEmbedder
-from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
+from index.settings import REPO_ROOT, IndexSettings
 from rag.check_eval import read_jsonl, score_claims
 from rag.engine import AnswerEngine
 from rag.errors import EmptyQuestionError
 from rag.factcheck import CheckReport, ClaimVerdict, FactChecker
-from rag.settings import RagSettings
 
 ZGC_ARTICLE = "000_d237f05f24a2a3fe"
 INNOBIZ_ARTICLE = "003_cb4dde055d3175f6"
@@ -24,20 +18,8 @@ CLAIMS = REPO_ROOT / "tests" / "data" / "claims.jsonl"
 
 
 @pytest.fixture(scope="module")
-def checker(
-    tmp_path_factory: pytest.TempPathFactory,
-    embedder: SentenceTransformerEmbedder,
-    use_embedder: UseEmbedder,
-) -> FactChecker:
-    settings = IndexSettings(
-        data_dir=tmp_path_factory.mktemp("data"), embedding_model=DEFAULT_MODEL
-    )
-    loaded = load_path(REPO_ROOT / "data" / "corpus")
-    docs = [d for d in (clean_document(r) for r in loaded.documents) if d is not None]
-    update_index(settings, embedder, docs, second_embedder=use_embedder, progress=False)
-    engine = AnswerEngine.from_settings(
-        settings, RagSettings(), embedder=embedder, second_embedder=use_embedder
-    )
+def checker(bundled_index: tuple[IndexSettings, AnswerEngine]) -> FactChecker:
+    _, engine = bundled_index
     checker = FactChecker.from_engine(engine)
     assert checker.embedder is engine.embedder and checker.retriever is engine.retriever
     assert checker.ner is engine.answerer.ner

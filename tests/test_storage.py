@@ -370,6 +370,23 @@ async def test_claim_alert_once(storage: Storage) -> None:
     assert await storage.alerts_sent() == 3
 
 
+async def test_released_claim_can_be_claimed_again(storage: Storage) -> None:
+    assert await storage.claim_alert(1, "story-1", "doc-a")
+    assert await storage.claim_alert(2, "story-1", "doc-a")
+    await storage.release_alert(1, "story-1")  # delivery to user 1 failed
+    assert await storage.alerts_sent() == 1
+    assert await storage.claim_alert(1, "story-1", "doc-a")
+    assert not await storage.claim_alert(2, "story-1", "doc-a")
+
+
+async def test_get_user_reads_without_touching(storage: Storage) -> None:
+    assert await storage.get_user(5) is None
+    await storage.touch_user(5, 50, "ru")
+    await storage.deactivate_chat(50)
+    user = await storage.get_user(5)
+    assert user is not None and (user.chat_id, user.language, user.active) == (50, "ru", False)
+
+
 async def test_concurrent_claims_exactly_one_wins(storage: Storage, db_url: str) -> None:
     results = await asyncio.gather(*(storage.claim_alert(9, "story", f"d{i}") for i in range(20)))
     assert sum(results) == 1

@@ -64,6 +64,16 @@ def _topic_key(topic: str | None) -> str:
     return topic.casefold() if topic is not None else ""
 
 
+def _user_info(user_id: int, row: Any) -> UserInfo:
+    """An explicit /lang choice wins over what Telegram reports."""
+    return UserInfo(
+        user_id=user_id,
+        chat_id=row.chat_id,
+        language=row.language or language_for(row.language_code),
+        active=row.active,
+    )
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -211,26 +221,14 @@ class Storage:
         ).returning(users.c.chat_id, users.c.language_code, users.c.language, users.c.active)
         async with self._tx() as conn:
             row = (await conn.execute(upsert)).one()
-        return UserInfo(
-            user_id=user_id,
-            chat_id=row.chat_id,
-            language=row.language or language_for(row.language_code),
-            active=row.active,
-        )
+        return _user_info(user_id, row)
 
     async def get_user(self, user_id: int) -> UserInfo | None:
         """The user as last seen, without touching them (for messages the bot starts)."""
         query = sa.select(users).where(users.c.user_id == user_id)
         async with self._tx() as conn:
             row = (await conn.execute(query)).first()
-        if row is None:
-            return None
-        return UserInfo(
-            user_id=user_id,
-            chat_id=row.chat_id,
-            language=row.language or language_for(row.language_code),
-            active=row.active,
-        )
+        return None if row is None else _user_info(user_id, row)
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Store an explicit /lang choice; it sticks whatever Telegram reports later."""
