@@ -16,6 +16,8 @@ from index.store import IndexSnapshot
 from rag.answer import Answer, Citation
 from rag.entities import Entity, RussianNer, find_entities, latin
 from rag.hits import Hit
+from rag.lexical import name_keys
+from rag.places import find_places
 from rag.quantities import Quantity, find_quantities, render_english
 from rag.question import QType, Question
 from rag.roles import role_before
@@ -286,6 +288,16 @@ def _pick_quantity(question: Question, quantities: Sequence[Quantity]) -> Quanti
     return quantities[0]
 
 
+def _named_in_question(entity: Entity, asked_places: set[str], asked_names: set[str]) -> bool:
+    """The question's own subject, in either script ("Beijing" for "…с Пекином?"), is not
+    an answer to it."""
+    places = {m.place for m in find_places(entity.normal)}
+    if places and places <= asked_places:
+        return True
+    keys = set(name_keys(entity.normal))
+    return bool(keys) and keys <= asked_names
+
+
 def direct_answer(question: Question, best: Candidate, entities: Sequence[Entity]) -> str | None:
     """A short span of the best sentence that answers the question's type, if there is one."""
     src_lang = best.hit.document.language
@@ -293,11 +305,15 @@ def direct_answer(question: Question, best: Candidate, entities: Sequence[Entity
     if question.qtype in (QType.WHO, QType.WHERE):
         kinds = ("PER", "NAME", "ORG") if question.qtype is QType.WHO else ("LOC", "NAME")
         asked = _stems(question.text)
+        asked_places = {m.place for m in find_places(question.text)}
+        asked_names = set(name_keys(question.text))
         for kind in kinds:
             names = [
                 e
                 for e in entities
-                if e.kind == kind and not (_stems(e.normal) and _stems(e.normal) <= asked)
+                if e.kind == kind
+                and not (_stems(e.normal) and _stems(e.normal) <= asked)
+                and not _named_in_question(e, asked_places, asked_names)
             ]
             unique = list(dict.fromkeys(_name(e, question, src_lang, sentence) for e in names))
             if unique:
