@@ -9,6 +9,9 @@ similar sentences of the retrieved chunks (`rag.compare`); the verdict is:
   country, "not") and none confirms the claim;
 * `not_in_corpus`: otherwise. A claim is never called false only because nothing was found.
 
+With a chat model (NEWSBOT_LLM_*), `rag.llm_check` may then replace a verdict with the model's,
+only where its answer checks out against the quotes; the verdict's `mode` says which one spoke.
+
 `analyse` (retrieval, NER, comparison) is separate from `decide` (thresholds only), so the
 thresholds can be calibrated on labelled claims without re-running the expensive part.
 """
@@ -87,6 +90,7 @@ class ClaimVerdict:
     evidence: list[Evidence]
     mismatches: list[Mismatch]
     sources_disagree: bool = False
+    mode: str = "builtin"  # builtin | llm (the chat model's verdict, checked by rag.llm_check)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,6 +100,7 @@ class ClaimVerdict:
             "evidence": [asdict(e) for e in self.evidence],
             "mismatches": [asdict(m) for m in self.mismatches],
             "sources_disagree": self.sources_disagree,
+            "mode": self.mode,
         }
 
 
@@ -133,7 +138,8 @@ class CheckReport:
         if self.note:
             lines.append(self.note)
         for i, c in enumerate(self.claims, 1):
-            lines += ["", f"{i}. {c.claim}", f"   -> {labels[c.verdict]} ({c.confidence:.2f})"]
+            how = f"{c.confidence:.2f}, LLM" if c.mode == "llm" else f"{c.confidence:.2f}"
+            lines += ["", f"{i}. {c.claim}", f"   -> {labels[c.verdict]} ({how})"]
             if c.sources_disagree:
                 lines.append(
                     "   Источники расходятся (новые первыми)."
@@ -311,6 +317,7 @@ class FactChecker:
         retriever: HybridRetriever,
         answerer: ExtractiveAnswerer,
         ner: RussianNer,
+        chat_model: Any = None,
     ) -> None:
         self.settings = settings
         self.thresholds = Thresholds.from_settings(settings)
@@ -318,6 +325,7 @@ class FactChecker:
         self.retriever = retriever
         self.answerer = answerer
         self.ner = ner
+        self.chat_model = chat_model  # a LangChain chat model: verdicts via rag.llm_check
         self._facts: dict[tuple[str, str], Facts] = {}
         self._contexts: dict[str, Context] = {}
 
@@ -330,6 +338,7 @@ class FactChecker:
             engine.retriever,
             engine.answerer,
             engine.answerer.ner,
+            chat_model=engine.chat_model,
         )
 
     @property
@@ -361,7 +370,7 @@ class FactChecker:
                 else f"Only the first {limit} of {len(claims)} claims were checked."
             )
             claims = claims[:limit]
-        verdicts = [decide(self.analyse(c), self.thresholds) for c in claims]
+        verdicts = [self._verdict(c) for c in claims]
         report = CheckReport(
             text=text,
             language=language,
@@ -376,7 +385,23 @@ class FactChecker:
         """One claim as written (no splitting); what evaluation and the bench measure."""
         if not claim.strip():
             raise EmptyQuestionError()
-        return decide(self.analyse(claim), self.thresholds)
+        return self._verdict(claim)
+
+    def _verdict(self, claim: str) -> ClaimVerdict:
+        """The built-in verdict, then the chat model's where one is configured and checks out."""
+        analysis = self.analyse(claim)
+        verdict = decide(analysis, self.thresholds)
+        if self.chat_model is None:
+            return verdict
+        from rag.llm_check import llm_verdict  # imported here: it builds on this module
+
+        return llm_verdict(
+            self.chat_model,
+            analysis,
+            verdict,
+            self.thresholds.relevant,
+            self.settings.llm_api_key,
+        )
 
     # ---------------------------------------------------------------- analysis
 
