@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.formatting import MESSAGE_LIMIT, answer_messages, display_date, pack, quotes_messages
+from bot.handlers.ask import without_mention
 from rag.answer import Answer, Citation
 from tests.telegram_server import parse_html
 
@@ -68,3 +69,12 @@ def test_a_single_block_over_the_limit_is_cut_at_spaces_and_stays_valid() -> Non
         assert len(message) <= 1000
         parse_html(message)
     assert "".join(messages).count("&lt;tag&gt;") == 600
+
+
+def test_a_mention_of_the_bot_is_not_part_of_the_question() -> None:
+    assert without_mention("@NewsBot_test_bot, who signed?", "newsbot_test_bot") == "who signed?"
+    assert without_mention("who signed? @newsbot_test_bot", "newsbot_test_bot") == "who signed?"
+    assert without_mention("mail me at x@newsbot_test_bot.org", "newsbot_test_bot") == (
+        "mail me at x@newsbot_test_bot.org"
+    )
+    assert without_mention("@newsbot_test_bot", "newsbot_test_bot") == ""

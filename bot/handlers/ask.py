@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from aiogram import Bot, F, Router
@@ -62,8 +63,15 @@ async def reply_with_answer(
         await message.answer(part, reply_markup=markup, disable_web_page_preview=True)
 
 
+def without_mention(text: str, username: str | None) -> str:
+    """In a group the bot is addressed as "@bot question": the mention is not the question."""
+    if username:
+        text = re.sub(rf"(?i)(?<!\w)@{re.escape(username)}\b[,:]?", " ", text)
+    return text.strip()
+
+
 async def on_question(message: Message, bot: Bot, services: Services, user: UserInfo) -> None:
-    question = message.text or ""
+    question = without_mention(message.text or "", (await bot.me()).username)
     limit = services.engine.settings.max_question_chars
     if not question.strip():
         await message.answer(text("empty", user.language))
