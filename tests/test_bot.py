@@ -185,7 +185,7 @@ async def test_non_text_empty_and_huge_messages_get_clear_replies(
     texts = [r["text"] for r in replies]
     assert "only understand text" in texts[0]
     assert "empty" in texts[1]
-    assert "too long" in texts[2] and "10000" in texts[2]
+    assert "too long" in texts[2] and "at most 2000" in texts[2]
     assert "Unknown command" in texts[3]
     tg.push_message(EN_USER, "Who signed the ZGC agreement?", language_code="en")
     assert "Valetov" in (await tg.wait_sent(EN_USER, count=5))[4]["text"]
