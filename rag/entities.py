@@ -14,6 +14,8 @@ from typing import Any
 
 import iuliia
 
+from rag.chinese import pinyin_name
+
 _EN_NAME = re.compile(
     r"(?<![\w-])(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+the\s+|of\s+|de\s+|van\s+)?"
     r"(?:[A-Z][\w'’-]*|[A-Z]{2,}))*"
@@ -40,10 +42,11 @@ class Entity:
 
 
 def latin(name: str) -> str:
-    """Latin rendering of a Cyrillic name (Wikipedia scheme: "Sergey Sobyanin")."""
+    """Latin rendering of a Cyrillic name: Pinyin for a Chinese name ("Zhao Changshan"),
+    otherwise the Wikipedia scheme ("Sergey Sobyanin")."""
     if not re.search(r"[А-Яа-яЁё]", name):
         return name
-    return str(iuliia.WIKIPEDIA.translate(name))
+    return pinyin_name(name) or str(iuliia.WIKIPEDIA.translate(name))
 
 
 def english_entities(text: str) -> list[Entity]:

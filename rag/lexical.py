@@ -29,6 +29,8 @@ import numpy.typing as npt
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_RUSSIAN
 
+from rag.chinese import pinyin_name
+
 Tokenizer = Callable[[str], list[str]]
 Scores = npt.NDArray[np.float32]
 
@@ -99,7 +101,8 @@ def tokens_batch(texts: Sequence[str]) -> list[list[str]]:
 # Russian case endings, longest first: names decline ("Аллена", "Обамой"), stems over-cut them.
 _RU_ENDINGS = tuple(
     sorted(
-        "ами ями ого его ому ему ой ей ом ем ым им ах ях ов ев а я у ю е ы и".split(),  # noqa: SIM905
+        # No "ов"/"ев": on a name they are the surname itself ("Валетов" = "Valetov").
+        "ами ями ого его ому ему ой ей ом ем ым им ах ях а я у ю е ы и".split(),  # noqa: SIM905
         key=len,
         reverse=True,
     )
@@ -114,6 +117,7 @@ _DIGRAPHS = (
     ("ph", "f"),
     ("th", "t"),
     ("ck", "k"),
+    ("ng", "n"),  # Pinyin "Changshan", Palladius "Чаншань"
     ("ts", "c"),
     ("tz", "c"),
     ("x", "ks"),
@@ -145,7 +149,10 @@ def name_key(word: str) -> str:
     w = word.lower().replace("ё", "е")
     if w.isdigit():
         return w if len(w) >= 2 else ""
-    if script(w) == "ru":
+    chinese = pinyin_name(word) if script(w) == "ru" else None
+    if chinese is not None:
+        w = chinese.lower()
+    elif script(w) == "ru":
         for end in _RU_ENDINGS:
             if w.endswith(end) and len(w) - len(end) >= 3:
                 w = w[: -len(end)]
