@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from aiogram.client.session.middlewares.base import (
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Set by a caller that retries on its own terms (the broadcaster re-paces every attempt, so
+# that retries count against the global rate like first tries).
+caller_retries: ContextVar[bool] = ContextVar("caller_retries", default=False)
+
 
 class RetryMiddleware(BaseRequestMiddleware):
     def __init__(
@@ -39,7 +44,8 @@ class RetryMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if method.__api_method__ == GetUpdates.__api_method__:  # polling has its own backoff
+        polling = method.__api_method__ == GetUpdates.__api_method__  # has its own backoff
+        if polling or caller_retries.get():
             return await make_request(bot, method)
         attempt = 0
         while True:

@@ -149,6 +149,14 @@ class Watcher:
     async def _send_one(
         self, alert: StoryAlert, sub: Subscription, match: TopicMatch | None
     ) -> Delivery | None:
+        """Claim, then send at once: claims never run far ahead of sending, so the first alert
+        goes out without waiting for every claim, and a crash strands few claims."""
+        async with self._broadcaster.slots:
+            return await self._claim_and_send(alert, sub, match)
+
+    async def _claim_and_send(
+        self, alert: StoryAlert, sub: Subscription, match: TopicMatch | None
+    ) -> Delivery | None:
         storage = self._services.storage
         if not await storage.claim_alert(sub.user_id, alert.story_id, alert.document.doc_id):
             return None  # this user already has this story
