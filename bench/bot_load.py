@@ -374,6 +374,7 @@ async def run_bot(
         rate_limit_count=RATE_LIMIT,
         rate_limit_window_s=30.0,
         answer_workers=args.workers,
+        answer_cache_size=args.cache_size,
     )
     services = await create_services(settings, index_settings, RagSettings(), engine=engine)
     services.answer_pool.shutdown()
@@ -427,6 +428,7 @@ async def run_bot(
     result["db"] = {k: summary(v) for k, v in db_times.items()}
     result["api"] = {k: summary(v) for k, v in api_times.items() if k != "GetUpdates"}
     result["log"] = {"counts": dict(logs.counts), "first": logs.first}
+    result["cache"] = {"hits": services.answer_cache.hits, "misses": services.answer_cache.misses}
     return result
 
 
@@ -488,6 +490,8 @@ def analyse(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
             "questions_per_user": args.questions_per_user,
             "think_max_s": args.think_max,
             "workers": args.workers,
+            "cache_size": args.cache_size,
+            "cache": raw.get("cache", {}),
             "rate_limit": f"{RATE_LIMIT} per 30 s (never reached)",
             "distinct_questions": len(QUESTIONS),
             "seed": args.seed,
@@ -527,7 +531,9 @@ def report(r: dict[str, Any]) -> None:
     print(
         f"\nbot load: {c['users']} users x {c['questions_per_user']} questions, think 0-"
         f"{c['think_max_s']} s, answer_workers {c['workers']}, {c['distinct_questions']} "
-        f"distinct RU/EN questions; rate limit {c['rate_limit']}"
+        f"distinct RU/EN questions; rate limit {c['rate_limit']}; answer cache "
+        f"{c['cache_size']} ({c['cache'].get('hits', 0)} hits, {c['cache'].get('misses', 0)} "
+        "computed)"
     )
     log_counts = ", ".join(f"{k} {v}" for k, v in r["log"]["counts"].items()) or "none"
     print(
@@ -578,6 +584,9 @@ def main() -> None:
     parser.add_argument("--questions-per-user", type=int, default=5)
     parser.add_argument("--think-max", type=float, default=1.0, help="think time 0..this, s")
     parser.add_argument("--workers", type=int, default=2, help="BotSettings.answer_workers")
+    parser.add_argument(
+        "--cache-size", type=int, default=2000, help="BotSettings.answer_cache_size (0: off)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reply-timeout", type=float, default=120.0, help="then: lost")
     parser.add_argument("--baseline-passes", type=int, default=2)

@@ -379,6 +379,25 @@ async def test_released_claim_can_be_claimed_again(storage: Storage) -> None:
     assert not await storage.claim_alert(2, "story-1", "doc-a")
 
 
+async def test_record_answer_logs_and_keeps_the_turn_at_once(storage: Storage) -> None:
+    answer = {"answer": "Валетов [1]", "citations": []}
+    answer_id = await storage.record_answer(3, "а кто?", "кто подписал соглашение", answer, 42.0)
+    logged = await storage.get_answer(answer_id)
+    assert logged is not None and (logged.question, logged.elapsed_ms) == ("а кто?", 42.0)
+    turn = await storage.last_turn(3)
+    assert turn is not None and turn.question == "кто подписал соглашение"
+    assert turn.answer == answer
+
+
+async def test_repeated_touches_still_see_language_changes(storage: Storage) -> None:
+    assert (await storage.touch_user(8, 80, "en")).language == "en"
+    assert (await storage.touch_user(8, 80, "en")).language == "en"  # from memory
+    await storage.set_language(8, "ru")
+    assert (await storage.touch_user(8, 80, "en")).language == "ru"
+    await storage.deactivate_chat(80)
+    assert (await storage.touch_user(8, 80, None)).active  # writing again reactivates
+
+
 async def test_get_user_reads_without_touching(storage: Storage) -> None:
     assert await storage.get_user(5) is None
     await storage.touch_user(5, 50, "ru")

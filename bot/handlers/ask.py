@@ -54,8 +54,9 @@ async def reply_with_answer(
         answer = await services.ask(question, previous.question if previous else None)
     elapsed_ms = (time.perf_counter() - started) * 1000
     record = answer.to_json()
-    answer_id = await services.storage.log_answer(user.user_id, question, record, elapsed_ms)
-    await services.storage.save_turn(user.user_id, answer.question, record)
+    answer_id = await services.storage.record_answer(
+        user.user_id, question, answer.question, record, elapsed_ms
+    )
     messages = answer_messages(answer, answer.language)
     for i, part in enumerate(messages):
         last = i == len(messages) - 1

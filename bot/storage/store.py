@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -62,6 +64,11 @@ def normalize_topic(topic: str | None) -> str | None:
 
 def _topic_key(topic: str | None) -> str:
     return topic.casefold() if topic is not None else ""
+
+
+# How long, and for how many users, an identical touch_user is answered from memory.
+TOUCH_MEMO_S = 300.0
+TOUCH_MEMO_USERS = 50_000
 
 
 def _user_info(user_id: int, row: Any) -> UserInfo:
@@ -127,6 +134,8 @@ class Storage:
         self._engine = engine
         self._url = url
         self._dialect = engine.dialect.name
+        # user id -> (monotonic time, chat id, language code, what the upsert returned)
+        self._touched: OrderedDict[int, tuple[float, int, str | None, UserInfo]] = OrderedDict()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -196,7 +205,28 @@ class Storage:
 
     async def touch_user(self, user_id: int, chat_id: int, language_code: str | None) -> UserInfo:
         """Record that the user wrote: create or update them, and reactivate them if they had
-        blocked the bot. A /lang choice wins over Telegram's language code."""
+        blocked the bot. A /lang choice wins over Telegram's language code.
+
+        A user asking several questions in a row changes nothing in their row, so a recent,
+        identical touch is answered from memory: one write fewer per message under load."""
+        memo = self._touched.get(user_id)
+        if (
+            memo is not None
+            and time.monotonic() - memo[0] < TOUCH_MEMO_S
+            and memo[1:3] == (chat_id, language_code or memo[2])
+            and memo[3].active
+        ):
+            return memo[3]
+        info = await self._upsert_user(user_id, chat_id, language_code)
+        self._touched[user_id] = (time.monotonic(), chat_id, language_code, info)
+        self._touched.move_to_end(user_id)
+        while len(self._touched) > TOUCH_MEMO_USERS:
+            self._touched.popitem(last=False)
+        return info
+
+    async def _upsert_user(
+        self, user_id: int, chat_id: int, language_code: str | None
+    ) -> UserInfo:
         now = _now()
         stmt = self._insert(users).values(
             user_id=user_id,
@@ -235,6 +265,7 @@ class Storage:
         language = language.strip().lower()
         if language not in LANGUAGES:
             raise ValueError(f"unsupported language {language!r}; expected one of {LANGUAGES}")
+        self._touched.pop(user_id, None)
         now = _now()
         # In a private chat the chat id is the user id: good enough for a user never touched.
         stmt = self._insert(users).values(
@@ -255,18 +286,20 @@ class Storage:
 
     # -- conversation ------------------------------------------------------------------------
 
-    async def save_turn(self, user_id: int, question: str, answer: dict[str, Any]) -> None:
-        """Keep only the user's last question and answer: follow-ups need nothing older."""
+    def _turn_upsert(self, user_id: int, question: str, answer: dict[str, Any]) -> Any:
         now = _now()
         stmt = self._insert(turns).values(
             user_id=user_id, question=question, answer=answer, at=now
         )
-        stmt = stmt.on_conflict_do_update(
+        return stmt.on_conflict_do_update(
             index_elements=[turns.c.user_id],
             set_={"question": question, "answer": stmt.excluded.answer, "at": now},
         )
+
+    async def save_turn(self, user_id: int, question: str, answer: dict[str, Any]) -> None:
+        """Keep only the user's last question and answer: follow-ups need nothing older."""
         async with self._tx() as conn:
-            await conn.execute(stmt)
+            await conn.execute(self._turn_upsert(user_id, question, answer))
 
     async def last_turn(self, user_id: int) -> Turn | None:
         query = sa.select(turns.c.question, turns.c.answer, turns.c.at).where(
@@ -280,11 +313,11 @@ class Storage:
 
     # -- answers and feedback ----------------------------------------------------------------
 
-    async def log_answer(
-        self, user_id: int, question: str, answer: dict[str, Any], elapsed_ms: float
-    ) -> int:
-        """Log an answer for latency stats and feedback; the id goes into the buttons' data."""
-        stmt = (
+    @staticmethod
+    def _answer_insert(
+        user_id: int, question: str, answer: dict[str, Any], elapsed_ms: float
+    ) -> Any:
+        return (
             sa.insert(answers)
             .values(
                 user_id=user_id,
@@ -295,8 +328,32 @@ class Storage:
             )
             .returning(answers.c.id)
         )
+
+    async def log_answer(
+        self, user_id: int, question: str, answer: dict[str, Any], elapsed_ms: float
+    ) -> int:
+        """Log an answer for latency stats and feedback; the id goes into the buttons' data."""
         async with self._tx() as conn:
+            stmt = self._answer_insert(user_id, question, answer, elapsed_ms)
             return int((await conn.execute(stmt)).scalar_one())
+
+    async def record_answer(
+        self,
+        user_id: int,
+        question: str,
+        turn_question: str,
+        answer: dict[str, Any],
+        elapsed_ms: float,
+    ) -> int:
+        """`log_answer` and `save_turn` in one transaction: one commit per answer, not two.
+
+        `turn_question` is what follow-ups build on (a follow-up already completed with the
+        previous topic); `question` is what the user typed."""
+        async with self._tx() as conn:
+            stmt = self._answer_insert(user_id, question, answer, elapsed_ms)
+            answer_id = int((await conn.execute(stmt)).scalar_one())
+            await conn.execute(self._turn_upsert(user_id, turn_question, answer))
+        return answer_id
 
     async def get_answer(self, answer_id: int) -> LoggedAnswer | None:
         query = sa.select(answers).where(answers.c.id == answer_id)
@@ -471,6 +528,8 @@ class Storage:
     async def deactivate_chat(self, chat_id: int) -> None:
         """The chat blocked the bot (403): stop alerting it until the user writes again and
         re-subscribes."""
+        for user_id in [u for u, memo in self._touched.items() if memo[1] == chat_id]:
+            del self._touched[user_id]
         async with self._tx() as conn:
             await conn.execute(
                 sa.update(users).where(users.c.chat_id == chat_id).values(active=False)
