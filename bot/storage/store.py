@@ -166,6 +166,14 @@ class Storage:
                 except OSError as exc:
                     raise StorageError(f"cannot create the folder for {safe}: {exc}") from exc
             kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
+            if not in_memory:
+                # SQLite takes one writer at a time, and a writer that finds the file locked
+                # sleeps in SQLite's busy handler (up to 100 ms a turn): under load that made
+                # each write cost hundreds of ms. One connection queues the process's
+                # statements in asyncio instead, with no sleeping.
+                kwargs["pool_size"] = 1
+                kwargs["max_overflow"] = 0
+                kwargs["pool_timeout"] = BUSY_TIMEOUT_S
         else:
             kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_S}
             kwargs["pool_pre_ping"] = True
