@@ -106,10 +106,9 @@ class UserMiddleware(BaseMiddleware):
         if user is None:
             return await handler(event, data)
         services: Services = data["services"]
-        chat = data.get("event_chat")
-        info = await services.storage.touch_user(
-            user.id, chat.id if chat is not None else user.id, user.language_code
-        )
+        # The user's own chat (its id is the user id): a message in a group must not make the
+        # group their chat, or alerts and a 403 from the group would be about the wrong chat.
+        info = await services.storage.touch_user(user.id, user.id, user.language_code)
         data["user"] = info
         data["lang"] = info.language
         return await handler(event, data)

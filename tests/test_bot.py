@@ -112,6 +112,23 @@ async def test_follow_up_question_uses_the_previous_turn(
     assert turn is not None and "ZGC" in turn.question and "когда" in turn.question
 
 
+async def test_group_mention_is_answered_in_the_group(
+    tg: FakeTelegram, bot_services: Services
+) -> None:
+    group = -100123
+    tg.push_message(
+        EN_USER,
+        "@newsbot_test_bot who signed the ZGC agreement?",
+        language_code="en",
+        chat_id=group,
+        chat_type="supergroup",
+    )
+    (answer,) = await tg.wait_sent(group)
+    assert "Valetov" in answer["text"]
+    user = await bot_services.storage.get_user(EN_USER)
+    assert user is not None and user.chat_id == EN_USER  # the group is not the user's chat
+
+
 async def test_unanswerable_question_is_refused_plainly(
     tg: FakeTelegram, bot_services: Services
 ) -> None:
