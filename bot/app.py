@@ -38,6 +38,7 @@ from bot.watcher import Watcher
 from index.settings import IndexSettings
 from rag.alerts import AgreementMemory
 from rag.engine import AnswerEngine
+from rag.factcheck import FactChecker
 from rag.settings import RagSettings
 from rag.topics import TopicMatcher
 
@@ -104,8 +105,6 @@ async def create_services(
     engine: AnswerEngine | None = None,
 ) -> Services:
     """Open the database and load the engines (the slow part: seconds, models included)."""
-    from rag.factcheck import FactChecker
-
     if engine is None:
         engine = await asyncio.to_thread(AnswerEngine.from_settings, index_settings, rag_settings)
         await asyncio.to_thread(engine.warm_up)

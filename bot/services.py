@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.answer_cache import AnswerCache
 from bot.settings import BotSettings
@@ -28,11 +27,9 @@ from rag.agreements import newest_agreements
 from rag.alerts import AgreementMemory, StoryAlert
 from rag.answer import Answer
 from rag.engine import AnswerEngine
+from rag.factcheck import CheckReport, FactChecker
 from rag.followup import complete, is_follow_up
 from rag.topics import TopicMatch, TopicMatcher
-
-if TYPE_CHECKING:
-    from rag.factcheck import CheckReport, FactChecker
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +141,6 @@ class Services:
             return result
 
     def _swap(self, engine: AnswerEngine) -> None:
-        from rag.factcheck import FactChecker
-
         self.checker = FactChecker.from_engine(engine)
         self.engine = engine
 

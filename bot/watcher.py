@@ -64,15 +64,19 @@ class Watcher:
     async def poll_once(self) -> int:
         """One round: read new files and feed entries, index them, send alerts; alerts sent."""
         loaded = LoadedSources()
-        for path in self._new_files():
+        files = self._new_files()
+        for path in files:
             add_cleaned(await asyncio.to_thread(load_path, path), loaded)
         for url in self._services.settings.feeds:
             add_cleaned(await self._fetch_feed(url), loaded)
         for problem in loaded.problems:
             log.warning("watcher: skipped %s: %s", problem.source, problem.reason)
         if not loaded.documents:
+            self._seen_files.update(files)  # unreadable ones too: reported once, not each poll
             return 0
         result = await self._services.ingest_loaded(loaded)
+        # Only now are the files done with: a failed update leaves them to the next poll.
+        self._seen_files.update(files)
         if not result.changed:
             return 0
         alerts = await self._services.story_alerts(result.changed)
@@ -81,12 +85,13 @@ class Watcher:
             sent += await self._deliver(alert)
         return sent
 
-    def _new_files(self) -> list[Path]:
+    def _new_files(self) -> dict[Path, tuple[int, int]]:
+        """Files new or changed since they were last indexed, with their (mtime, size)."""
         folder = self._services.settings.watch_dir
         if folder is None or not folder.is_dir():
-            return []
+            return {}
         now = time.time()
-        fresh = []
+        fresh: dict[Path, tuple[int, int]] = {}
         for path in sorted(folder.rglob("*")):
             if path.name.startswith(".") or path.suffix in {".tmp", ".part"}:
                 continue
@@ -98,8 +103,7 @@ class Watcher:
                 continue
             signature = (stat.st_mtime_ns, stat.st_size)
             if self._seen_files.get(path) != signature:
-                self._seen_files[path] = signature
-                fresh.append(path)
+                fresh[path] = signature
         return fresh
 
     async def _fetch_feed(self, url: str) -> LoadResult:
