@@ -582,7 +582,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--questions-per-user", type=int, default=5)
-    parser.add_argument("--think-max", type=float, default=1.0, help="think time 0..this, s")
+    parser.add_argument(
+        "--think-max",
+        type=float,
+        default=5.0,
+        help="think time 0..this, s (typing a question takes people seconds; 1 is a flood)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="BotSettings.answer_workers")
     parser.add_argument(
         "--cache-size", type=int, default=2000, help="BotSettings.answer_cache_size (0: off)"
