@@ -11,16 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.dates import parse_date
+from index.documents import Document
 from index.embedder import Vectors
 from index.store import IndexSnapshot
 from rag.answer import Answer, Citation
 from rag.entities import Entity, RussianNer, find_entities, latin
 from rag.hits import Hit
 from rag.lexical import name_keys
-from rag.places import find_places
+from rag.places import ancestors, find_places, topic_places
 from rag.quantities import Quantity, find_quantities, render_english
 from rag.question import QType, Question
 from rag.roles import role_before
+from rag.when import TIME_EXPRESSION, english_time
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,6 @@ class Candidate:
         return self.hit.document.doc_id, self.hit.chunk.start + self.start
 
 
-_DATE_IN_TEXT = re.compile(
-    r"\b\d{1,2}[./]\d{1,2}[./]\d{4}\b|\b\d{4}-\d{2}-\d{2}\b"
-    r"|\b\d{1,2}\s+(?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября"
-    r"|ноября|декабря)(?:\s+\d{4})?"
-    r"|\b(?:January|February|March|April|May|June|July|August|September|October|November"
-    r"|December)\s+\d{1,2},?\s+\d{4}|\b\d{1,2}\s+(?:January|February|March|April|May|June"
-    r"|July|August|September|October|November|December)\s+\d{4}"
-    r"|\b(?:в|с|до|к|in|since|by|until)\s+(?:19|20)\d\d(?:[-–](?:19|20)?\d\d)?\s*(?:год\w*|г\.)?",
-    re.IGNORECASE,
-)
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 # Small, fixed preferences; the refusal threshold is the calibrated part (RagSettings).
@@ -59,6 +51,10 @@ TYPE_BONUS = 0.02
 # (mean over 300 XQuAD pairs, bench/language_offset.py); added back so languages compete fairly.
 CROSS_LANGUAGE_OFFSET = 0.068
 TYPE_MARGIN = 0.05
+WHEN_OTHER_DOCUMENT_MARGIN = 0.01
+# A question about places ("…Ленинградская область … с Китаем?") is not answered by an article
+# that misses one of them (or anything in it): such sentences count this much less similar.
+PLACE_MISS_PENALTY = 0.03
 MAX_NER_SENTENCES = 6
 FOCUS_BONUS = 0.03
 CHUNK_WEIGHT = 0.3
@@ -77,12 +73,25 @@ def _focus_bonus(question: Question, sentence: str) -> float:
     return FOCUS_BONUS if any(n.lower()[:5] in asked for n in nouns) else 0.0
 
 
+def _type_margin(question: Question, top: Candidate, cand: Candidate) -> float:
+    """How much less similar a sentence holding the asked kind of fact may be than the top one.
+
+    A date from another article is a date of another event: "when" questions only take it
+    when it is about as close as the top sentence; otherwise the top sentence and its
+    article's publication date answer.
+    """
+    same_document = cand.hit.document.doc_id == top.hit.document.doc_id
+    if question.qtype is QType.WHEN and not same_document:
+        return WHEN_OTHER_DOCUMENT_MARGIN
+    return TYPE_MARGIN
+
+
 def satisfies(qtype: QType, sentence: str, entities: Sequence[Entity]) -> bool:
     """Whether the sentence holds the kind of fact the question asks for."""
     if qtype is QType.HOW_MANY:
         return bool(find_quantities(sentence))
     if qtype is QType.WHEN:
-        return bool(_DATE_IN_TEXT.search(sentence))
+        return bool(TIME_EXPRESSION.search(sentence))
     if qtype is QType.WHO:
         return any(e.kind in ("PER", "ORG", "NAME") for e in entities)
     if qtype is QType.WHERE:
@@ -99,6 +108,7 @@ class ExtractiveAnswerer:
     def __init__(self, snapshot: IndexSnapshot, ner: RussianNer) -> None:
         self._snapshot = snapshot
         self._ner = ner
+        self._places: dict[str, frozenset[str]] = {}
 
     @property
     def ner(self) -> RussianNer:
@@ -122,9 +132,12 @@ class ExtractiveAnswerer:
             return []
         vectors = self._snapshot.sentence_vectors[rows]
         sims = vectors @ question_vector.reshape(-1)
+        asked_places = set(topic_places(question.text)[0])
         out = []
         for (h, s, e), raw in zip(spans, sims, strict=True):
             offset = 0.0 if h.document.language == question.language else CROSS_LANGUAGE_OFFSET
+            if not asked_places <= self._places_of(h.document):
+                offset -= PLACE_MISS_PENALTY
             sim = float(raw) + offset
             chunk_sim = h.dense + offset
             out.append(
@@ -228,7 +241,7 @@ class ExtractiveAnswerer:
         typed = [
             c
             for c in ranked
-            if c.similarity >= top.similarity - TYPE_MARGIN
+            if c.similarity >= top.similarity - _type_margin(question, top, c)
             and satisfies(question.qtype, c.text, entities[c.key])
         ]
         if not typed:
@@ -241,6 +254,15 @@ class ExtractiveAnswerer:
         """The similarity the refusal decision is made on (used to calibrate it)."""
         ranked, entities = self.rank(question, question_vector, hits)
         return self.choose(question, ranked, entities).similarity if ranked else None
+
+    def _places_of(self, document: Document) -> frozenset[str]:
+        """Every place the article names, with the regions and countries they lie in."""
+        found = self._places.get(document.doc_id)
+        if found is None:
+            mentions = find_places(f"{document.title}\n{document.text}")
+            found = frozenset(p for m in mentions for p in ancestors(m.place))
+            self._places[document.doc_id] = found
+        return found
 
     def _entities(self, cand: Candidate) -> list[Entity]:
         return find_entities(cand.text, cand.hit.document.language, self._ner)
@@ -328,10 +350,12 @@ def direct_answer(question: Question, best: Candidate, entities: Sequence[Entity
             return f"{render_english(q)} ({q.text})"
         return q.text
     if question.qtype is QType.WHEN:
-        m = _DATE_IN_TEXT.search(sentence)
-        if m:
-            return m.group(0)
-        return None
+        m = TIME_EXPRESSION.search(sentence)
+        if m is None:
+            return None
+        if question.language == "en" and src_lang == "ru":
+            return f"{english_time(m.group(0))} ({m.group(0)})"
+        return m.group(0)
     return None
 
 
