@@ -76,6 +76,14 @@ def index_copy(
     return settings, engine.reloaded(settings)
 
 
+@pytest.fixture
+def watch(tmp_path: Path) -> Path:
+    """The folder the watcher polls (NEWSBOT_WATCH_DIR)."""
+    folder = tmp_path / "watch"
+    folder.mkdir()
+    return folder
+
+
 async def _until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -101,11 +109,12 @@ async def _subscribe(tg: FakeTelegram, user: int, command: str, language: str) -
 
 
 async def test_alerts_reach_matching_subscribers_once_per_story_across_restarts(
-    tg: FakeTelegram, index_copy: tuple[IndexSettings, AnswerEngine], tmp_path: Path
+    tg: FakeTelegram,
+    index_copy: tuple[IndexSettings, AnswerEngine],
+    watch: Path,
+    tmp_path: Path,
 ) -> None:
     index_settings, engine = index_copy
-    watch = tmp_path / "watch"
-    watch.mkdir()
     options = {"watch_dir": watch, "poll_seconds": POLL}
     async with running_bot(tg, index_settings, engine, tmp_path, **options) as (services, _, _):
         await _subscribe(tg, ALL_USER, "/subscribe", "en")
@@ -154,11 +163,12 @@ async def test_alerts_reach_matching_subscribers_once_per_story_across_restarts(
 
 
 async def test_blocked_users_are_deactivated_and_flood_limits_are_waited_out(
-    tg: FakeTelegram, index_copy: tuple[IndexSettings, AnswerEngine], tmp_path: Path
+    tg: FakeTelegram,
+    index_copy: tuple[IndexSettings, AnswerEngine],
+    watch: Path,
+    tmp_path: Path,
 ) -> None:
     index_settings, engine = index_copy
-    watch = tmp_path / "watch"
-    watch.mkdir()
     options = {"watch_dir": watch, "poll_seconds": POLL}
     async with running_bot(tg, index_settings, engine, tmp_path, **options) as (services, _, _):
         await _subscribe(tg, ALL_USER, "/subscribe", "en")
@@ -177,6 +187,7 @@ async def test_blocked_users_are_deactivated_and_flood_limits_are_waited_out(
 async def test_feed_items_are_picked_up_and_broken_sources_are_skipped(
     tg: FakeTelegram,
     index_copy: tuple[IndexSettings, AnswerEngine],
+    watch: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -198,8 +209,6 @@ async def test_feed_items_are_picked_up_and_broken_sources_are_skipped(
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     base = f"http://127.0.0.1:{port}"
     index_settings, engine = index_copy
-    watch = tmp_path / "watch"
-    watch.mkdir()
     (watch / "broken.json").write_text("{not json", encoding="utf-8")
     options = {
         "watch_dir": watch,
