@@ -172,7 +172,7 @@ def _analyse_word(word: str) -> tuple[str, str, str, str]:
     if len(word) < 3:
         return s, stem, lemma, ""
     keys = {name_key(word)}
-    if s == "ru":  # name_key drops "-ов" as a case ending; "Валетов" must still meet "Valetov"
+    if s == "ru":  # also the whole word: name_key cuts endings that may belong to the stem
         keys.add(name_key(iuliia.WIKIPEDIA.translate(word).lower()))
     return s, stem, lemma, " ".join(sorted(k for k in keys if k))
 
