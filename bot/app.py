@@ -148,13 +148,13 @@ def create_dispatcher(services: Services) -> Dispatcher:
                 language_code=language if language != "en" else None,
             )
         settings = services.settings
+        watcher = Watcher(services, Broadcaster(bot, services.storage, settings.alert_rate_per_s))
+        services.announce = watcher.announce
         if settings.watch_dir is not None or settings.feeds:
-            broadcaster = Broadcaster(bot, services.storage, settings.alert_rate_per_s)
-            watcher = Watcher(services, broadcaster)
             watcher_task.append(asyncio.create_task(watcher.run(), name="newsbot-watcher"))
 
     async def on_shutdown() -> None:
-        for task in watcher_task:
+        for task in [*watcher_task, *services.background]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

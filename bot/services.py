@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.answer_cache import AnswerCache
 from bot.settings import BotSettings
@@ -63,6 +64,9 @@ class Services:
     )
     index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     answer_cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
+    # Set at startup to the watcher's delivery: documents an admin ingests are alerted too.
+    announce: Callable[[Sequence[Document]], Coroutine[Any, Any, int]] | None = None
+    background: set[asyncio.Task[int]] = field(default_factory=set)
 
     @property
     def ingest_dir(self) -> Path:
@@ -123,6 +127,21 @@ class Services:
     async def ingest_loaded(self, loaded: LoadedSources) -> IngestResult:
         """Index documents already loaded and cleaned (feed entries fetched by the watcher)."""
         return await self._update(lambda: self._index(loaded, prune=False), wait=True)
+
+    def announce_soon(self, documents: Sequence[Document]) -> None:
+        """Alert about `documents` in the background (a fan-out may take minutes)."""
+        if self.announce is None or not documents:
+            return
+        task: asyncio.Task[int] = asyncio.create_task(
+            self.announce(list(documents)), name="newsbot-announce"
+        )
+        self.background.add(task)
+        task.add_done_callback(self._announced)
+
+    def _announced(self, task: asyncio.Task[int]) -> None:
+        self.background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("alerts for ingested documents failed", exc_info=task.exception())
 
     async def reindex(self) -> IngestResult:
         """Bring the index in line with the corpus folder and the ingested documents."""

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from bot.broadcaster import Broadcaster, Delivery
 from bot.formatting import alert_message
 from bot.services import Services
 from bot.storage import Subscription
-from index.documents import LoadProblem, LoadResult
+from index.documents import Document, LoadProblem, LoadResult
 from index.loaders import load_path, parse_feed
 from index.sources import LoadedSources, add_cleaned
 from rag.alerts import StoryAlert
@@ -77,9 +78,13 @@ class Watcher:
         result = await self._services.ingest_loaded(loaded)
         # Only now are the files done with: a failed update leaves them to the next poll.
         self._seen_files.update(files)
-        if not result.changed:
+        return await self.announce(result.changed)
+
+    async def announce(self, documents: Sequence[Document]) -> int:
+        """Alert subscribers to the agreement stories among newly indexed `documents`."""
+        if not documents:
             return 0
-        alerts = await self._services.story_alerts(result.changed)
+        alerts = await self._services.story_alerts(documents)
         sent = 0
         for alert in alerts:
             sent += await self._deliver(alert)

@@ -289,6 +289,8 @@ async def test_admin_ingests_a_file_and_it_is_answered_without_restart(
         _,
         _,
     ):
+        tg.push_message(RU_USER, "/subscribe")
+        await tg.wait_sent(RU_USER)
         document = tg.add_file(article.encode(), "kazan.txt")
         tg.push_message(EN_USER, None, language_code="en", document=document, caption="/ingest")
         (refused,) = await tg.wait_sent(EN_USER)
@@ -307,6 +309,10 @@ async def test_admin_ingests_a_file_and_it_is_answered_without_restart(
         tg.push_message(ADMIN, "/stats", language_code="en")
         stats = (await tg.wait_sent(ADMIN, count=4))[3]
         assert "Documents: 6" in stats["text"]
+        # An ingested agreement is news for subscribers too.
+        alert = (await tg.wait_sent(RU_USER, count=2))[1]
+        assert "Ташкент" in alert["text"] and "Казань и Ташкент подписали" in alert["text"]
+        assert "Subscriptions: 1" in stats["text"] and "Alerts sent: " in stats["text"]
 
 
 async def test_graceful_shutdown_finishes_the_answer_in_flight(

@@ -59,6 +59,7 @@ async def on_ingest_file(message: Message, bot: Bot, services: Services, lang: s
     if result.report is None:
         path.unlink(missing_ok=True)  # unreadable: keep nothing a later rebuild would trip on
     await message.answer(_ingest_reply(result, services, lang))
+    services.announce_soon(result.changed)
 
 
 async def on_ingest_url(
@@ -69,7 +70,9 @@ async def on_ingest_url(
         await message.answer(text("ingest_usage", lang))
         return
     await message.answer(text("ingest_started", lang))
-    await message.answer(_ingest_reply(await services.ingest([url]), services, lang))
+    result = await services.ingest([url])
+    await message.answer(_ingest_reply(result, services, lang))
+    services.announce_soon(result.changed)
 
 
 async def on_reindex(message: Message, services: Services, lang: str) -> None:
