@@ -16,6 +16,7 @@ query costs a few milliseconds. Nothing is pickled; the index is rebuilt from th
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_RUSSIAN
 
 from rag.chinese import pinyin_name
+
+# bm25s sets its own logger to DEBUG when imported, so every index build printed a line into
+# the chat and the CLI's output; its warnings still show.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 Tokenizer = Callable[[str], list[str]]
 Scores = npt.NDArray[np.float32]
