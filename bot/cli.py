@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_index.add_argument("--rebuild", action="store_true", help="ignore the current index")
     p_index.add_argument("--status", action="store_true", help="describe the current index")
     p_index.add_argument(
-        "--if-missing", action="store_true", help="do nothing when an index already exists"
+        "--if-missing",
+        action="store_true",
+        help="do nothing when an up-to-date index already exists",
     )
 
     p_ask = sub.add_parser("ask", help="answer a question (or one per stdin line, as JSON lines)")
@@ -91,7 +93,7 @@ def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
     from index.embedder import load_embedder
     from index.second_embedder import load_second_embedder
     from index.sources import load_sources
-    from index.store import IndexSnapshot
+    from index.store import IndexSnapshot, is_up_to_date
 
     if args.status:
         snap = IndexSnapshot.load(settings.index_dir)
@@ -107,7 +109,7 @@ def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
         status.pop("files", None)
         print(json.dumps(status, ensure_ascii=False, indent=2))
         return 0
-    if args.if_missing and (settings.index_dir / "CURRENT").exists():
+    if args.if_missing and is_up_to_date(settings.index_dir):
         return 0
     loaded = load_sources(args.sources or [str(settings.corpus_dir)])
     for problem in loaded.problems:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +12,7 @@ import numpy.typing as npt
 from index.errors import ModelNotProvisionedError
 from index.provision import MARKER_NAME, MODEL_FOLDER
 from index.settings import DEFAULT_MODEL, IndexSettings
+from index.tokens import TOKEN_LAYER, TokenStates, normalise
 
 Vectors = npt.NDArray[np.float32]
 
@@ -38,6 +39,20 @@ class Embedder(Protocol):
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         """L2-normalised float32 rows, one per text."""
+        ...
+
+
+@runtime_checkable
+class TokenEmbedder(Embedder, Protocol):
+    """An embedder that also returns per-token states of a middle layer (index/tokens.py),
+    from the same forward pass as the pooled vectors."""
+
+    def embed_passages_with_tokens(
+        self, texts: Sequence[str]
+    ) -> tuple[Vectors, list[TokenStates]]: ...
+
+    def embed_query_with_tokens(self, text: str) -> tuple[Vectors, TokenStates]:
+        """The query's vector (1-D) and its token states."""
         ...
 
 
@@ -104,6 +119,63 @@ class SentenceTransformerEmbedder:
             return self._encode(texts, self._query_prefix)
         finally:
             torch.set_num_threads(self._threads)
+
+    def embed_passages_with_tokens(
+        self, texts: Sequence[str]
+    ) -> tuple[Vectors, list[TokenStates]]:
+        return self._encode_with_tokens(texts, self._passage_prefix)
+
+    def embed_query_with_tokens(self, text: str) -> tuple[Vectors, TokenStates]:
+        import torch
+
+        torch.set_num_threads(self._query_threads)
+        try:
+            vectors, states = self._encode_with_tokens([text], self._query_prefix)
+        finally:
+            torch.set_num_threads(self._threads)
+        return vectors[0], states[0]
+
+    def _encode_with_tokens(
+        self, texts: Sequence[str], prefix: str
+    ) -> tuple[Vectors, list[TokenStates]]:
+        """Pooled vectors exactly as `encode` makes them (the model's own modules run), plus
+        the states of layer `TOKEN_LAYER` without special and prefix tokens.
+
+        `encode` cannot return them: it hands every text the hidden states of its whole batch.
+        """
+        import torch
+
+        dim = self._identity.dim
+        vectors = np.zeros((len(texts), dim), dtype=np.float32)
+        states: list[TokenStates] = [np.zeros((0, dim), dtype=np.float32)] * len(texts)
+        if not texts:
+            return vectors, states
+        config: Any = getattr(self._model[0], "auto_model").config  # noqa: B009 (typed Tensor)
+        layer = min(TOKEN_LAYER, int(config.num_hidden_layers))
+        skip = 1 + len(
+            self._model.tokenizer(prefix.strip(), add_special_tokens=False)["input_ids"]
+        )
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        # `tokenize` was renamed `preprocess` in sentence-transformers 6 (the old name warns).
+        preprocess = getattr(self._model, "preprocess", None) or self._model.tokenize
+        config.output_hidden_states = True
+        try:
+            for start in range(0, len(order), self._batch_size):
+                rows = order[start : start + self._batch_size]
+                features = preprocess([prefix + texts[i] for i in rows])
+                with torch.inference_mode():
+                    out = self._model(features)
+                pooled = out["sentence_embedding"].float().numpy()
+                hidden = out["all_layer_embeddings"][layer].float().numpy()
+                lengths = out["attention_mask"].sum(dim=1).tolist()
+                for j, i in enumerate(rows):
+                    vectors[i] = pooled[j] / max(float(np.linalg.norm(pooled[j])), 1e-12)
+                    # <s>, prefix tokens, text, </s> ("" keeps the prefix's trailing space)
+                    states[i] = normalise(hidden[j, skip : max(skip, int(lengths[j]) - 1)])
+        finally:
+            config.output_hidden_states = False
+        self.texts_encoded += len(texts)
+        return vectors, states
 
     def _encode(self, texts: Sequence[str], prefix: str) -> Vectors:
         if len(texts) == 0:

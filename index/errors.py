@@ -28,6 +28,17 @@ class IncompatibleIndexError(IndexError_):
         )
 
 
+class OutdatedIndexError(IncompatibleIndexError):
+    """A generation in an older format; `newsbot index` re-embeds it without `--rebuild`."""
+
+    def __init__(self, path: str, version: int) -> None:
+        IndexError_.__init__(
+            self,
+            f"The index at {path} is in an older format ({version}). "
+            "Update it with: newsbot index (it re-embeds everything once)",
+        )
+
+
 class ModelNotProvisionedError(IndexError_):
     def __init__(self, path: str) -> None:
         super().__init__(

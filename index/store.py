@@ -5,14 +5,18 @@ Layout under `index_dir`::
     CURRENT                      names the live generation directory (replaced atomically)
     .lock                        flock'ed by the one writer
     gen-<utc timestamp>-<hex>/   manifest.json, vectors.npy, sentence_vectors.npy, faiss.index,
-                                 meta.sqlite, and use_vectors.npy when a second embedder is set
+                                 meta.sqlite, use_vectors.npy when a second embedder is set,
+                                 token_codes.npy + token_offsets.npy + token_codebook.npy when
+                                 the embedder gives token states
 
 `vectors.npy` holds one row per chunk (what FAISS searches); `sentence_vectors.npy` one row per
 sentence of every document (the `sentences` table gives its document and offsets), embedded
 once at indexing time so that answering a question only reads them. `use_vectors.npy`, when
 the manifest names a second embedder, holds one row per chunk from that model (a fusion channel,
 see index/second_embedder.py); a format-2 manifest without that entry simply has no second
-channel, so older generations still load.
+channel, so older generations still load. The token files (index/tokens.py) hold each chunk's
+product-quantised token states for late-interaction re-ranking: codes of all chunks in row order,
+`offsets[i]:offsets[i + 1]` being chunk i's, and the codebook they were coded with.
 
 A generation is never modified after it is written: a writer fills a fresh directory, fsyncs it,
 and only then points `CURRENT` at it with `os.replace`, so readers always see a complete
@@ -51,14 +55,23 @@ import numpy.typing as npt
 
 from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import EmbedderIdentity, Vectors
-from index.errors import CorruptIndexError, IncompatibleIndexError, IndexError_, IndexMissingError
+from index.errors import (
+    CorruptIndexError,
+    IncompatibleIndexError,
+    IndexError_,
+    IndexMissingError,
+    OutdatedIndexError,
+)
 from index.settings import IndexSettings
+from index.tokens import ChunkTokens, TokenCodec
 
 log = logging.getLogger(__name__)
 
 # 2: sentence vectors and the `sentences` table (a format-1 index needs `--rebuild`). The optional
 # second channel (`second_embedder`, `use_vectors.npy`) was added within format 2: absent = none.
-FORMAT_VERSION = 2
+# 3: chunk vectors embed "title\ntext" (`passage_text`) and token states may be stored; an older
+# generation is re-embedded by the next `newsbot index` (OutdatedIndexError).
+FORMAT_VERSION = 3
 SUPPORTED_FORMAT_VERSIONS = frozenset({FORMAT_VERSION})
 
 CURRENT_FILE = "CURRENT"
@@ -69,6 +82,10 @@ SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
 FAISS_FILE = "faiss.index"
 SQLITE_FILE = "meta.sqlite"
 SECOND_VECTORS_FILE = "use_vectors.npy"
+TOKEN_CODES_FILE = "token_codes.npy"
+TOKEN_OFFSETS_FILE = "token_offsets.npy"
+TOKEN_CODEBOOK_FILE = "token_codebook.npy"
+TOKEN_FILES = (TOKEN_CODES_FILE, TOKEN_OFFSETS_FILE, TOKEN_CODEBOOK_FILE)
 DATA_FILES = (VECTORS_FILE, SENTENCE_VECTORS_FILE, FAISS_FILE, SQLITE_FILE)
 
 _GEN_PREFIX = "gen-"
@@ -128,6 +145,7 @@ class Manifest:
     index_params: dict[str, float] = field(default_factory=dict)
     files: dict[str, FileDigest] = field(default_factory=dict)
     second_identity: EmbedderIdentity | None = None  # the model of use_vectors.npy, if any
+    token_layer: int | None = None  # the hidden layer of the stored token states, if any
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -137,6 +155,7 @@ class Manifest:
             "second_embedder": (
                 self.second_identity.as_dict() if self.second_identity is not None else None
             ),
+            "tokens": None if self.token_layer is None else {"layer": self.token_layer},
             "counts": {
                 "documents": self.n_documents,
                 "chunks": self.n_chunks,
@@ -184,6 +203,8 @@ def parse_manifest(raw: Any) -> Manifest:
     identity = _parse_identity(_get(raw, "embedder", dict))
     second_raw = raw.get("second_embedder")
     second = None if second_raw is None else _parse_identity(_get(raw, "second_embedder", dict))
+    tokens_raw = raw.get("tokens")
+    token_layer = None if tokens_raw is None else int(_get(tokens_raw, "layer", int))
     counts = _get(raw, "counts", dict)
     chunking = _get(raw, "chunking", dict)
     fa = _get(raw, "faiss", dict)
@@ -197,7 +218,14 @@ def parse_manifest(raw: Any) -> Manifest:
     files: dict[str, FileDigest] = {}
     if second is None and SECOND_VECTORS_FILE in files_raw:
         raise ManifestError(f"{SECOND_VECTORS_FILE} is listed without a second embedder")
-    for name in (*DATA_FILES, SECOND_VECTORS_FILE) if second is not None else DATA_FILES:
+    if token_layer is None and any(name in files_raw for name in TOKEN_FILES):
+        raise ManifestError("token files are listed without a token layer")
+    expected_files = [
+        *DATA_FILES,
+        *([SECOND_VECTORS_FILE] if second is not None else []),
+        *(TOKEN_FILES if token_layer is not None else ()),
+    ]
+    for name in expected_files:
         entry = _get(files_raw, name, dict)
         sha = _get(entry, "sha256", str)
         if not re.fullmatch(r"[0-9a-f]{64}", sha):
@@ -216,9 +244,11 @@ def parse_manifest(raw: Any) -> Manifest:
         index_params={str(k): v for k, v in params.items()},
         files=files,
         second_identity=second,
+        token_layer=token_layer,
     )
     dims = [identity.dim, *([second.dim] if second is not None else [])]
-    if min(manifest.n_documents, manifest.n_chunks, manifest.n_sentences, min(dims) - 1) < 0:
+    counts_ = (manifest.n_documents, manifest.n_chunks, manifest.n_sentences, token_layer or 0)
+    if min(*counts_, min(dims) - 1) < 0:
         raise ManifestError("negative count or non-positive dimension")
     return manifest
 
@@ -248,9 +278,14 @@ def validate_generation(
     sentence_vectors: npt.NDArray[Any],
     second_identity: EmbedderIdentity | None = None,
     second_vectors: npt.NDArray[Any] | None = None,
+    tokens: ChunkTokens | None = None,
 ) -> None:
     """Reject inconsistent input before anything touches the disk (ValueError: a caller bug)."""
     _validate_vectors("chunk", vectors, len(chunks), identity.dim)
+    if tokens is not None:
+        problem = tokens.check(len(chunks), identity.dim)
+        if problem is not None:
+            raise ValueError(problem)
     _validate_vectors("sentence", sentence_vectors, len(sentences), identity.dim)
     if (second_identity is None) != (second_vectors is None):
         raise ValueError("second vectors and the second embedder's identity go together")
@@ -437,6 +472,17 @@ def read_current(index_dir: Path) -> str:
     return name
 
 
+def is_up_to_date(index_dir: Path) -> bool:
+    """A live generation exists and is in this version's format (read from its manifest only,
+    so `newsbot index --if-missing` stays instant on a large index)."""
+    try:
+        gen_dir = index_dir / read_current(index_dir)
+        raw = json.loads((gen_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+        return manifest_format_version(raw) == FORMAT_VERSION
+    except (IndexError_, OSError, ValueError, ManifestError):
+        return False
+
+
 def _new_generation_name() -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S_%fZ")
     return f"{_GEN_PREFIX}{stamp}-{secrets.token_hex(4)}"
@@ -570,6 +616,7 @@ def write_generation(
     sentence_vectors: Vectors,
     second_identity: EmbedderIdentity | None = None,
     second_vectors: Vectors | None = None,
+    tokens: ChunkTokens | None = None,
 ) -> Path:
     """Write a complete new generation, make it live, and delete older ones.
 
@@ -588,6 +635,7 @@ def write_generation(
         sentence_vectors,
         second_identity,
         second_vectors,
+        tokens,
     )
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
@@ -614,6 +662,13 @@ def write_generation(
                     np.ascontiguousarray(second_vectors, dtype=np.float32),
                 )
                 files.append(SECOND_VECTORS_FILE)
+            if tokens is not None:
+                _write_vectors(gen_dir / TOKEN_CODES_FILE, np.ascontiguousarray(tokens.codes))
+                _write_vectors(gen_dir / TOKEN_OFFSETS_FILE, np.ascontiguousarray(tokens.offsets))
+                _write_vectors(
+                    gen_dir / TOKEN_CODEBOOK_FILE, np.ascontiguousarray(tokens.codec.codebook)
+                )
+                files.extend(TOKEN_FILES)
             _write_faiss(gen_dir / FAISS_FILE, index)
             _fsync_file(gen_dir / FAISS_FILE)
             _write_sqlite(gen_dir / SQLITE_FILE, documents, chunks, sentences, stories)
@@ -631,6 +686,7 @@ def write_generation(
                 index_params=params,
                 files={f: file_digest(gen_dir / f) for f in files},
                 second_identity=second_identity,
+                token_layer=tokens.layer if tokens is not None else None,
             )
             # The manifest goes last: a directory without one is visibly incomplete.
             _write_manifest(gen_dir / MANIFEST_FILE, manifest)
@@ -671,6 +727,7 @@ class _Loaded:
     sentence_vectors: Vectors
     index: faiss.Index
     second_vectors: Vectors | None
+    tokens: ChunkTokens | None
 
 
 def _corrupt(gen_dir: Path, detail: str) -> CorruptIndexError:
@@ -688,6 +745,8 @@ def _read_manifest(
         raise _corrupt(gen_dir, f"{MANIFEST_FILE} is not valid JSON: {exc}") from exc
     try:
         version = manifest_format_version(raw)
+        if 0 < version < FORMAT_VERSION:
+            raise OutdatedIndexError(str(gen_dir), version)
         if version not in SUPPORTED_FORMAT_VERSIONS:
             raise IncompatibleIndexError(
                 str(gen_dir),
@@ -818,6 +877,8 @@ def _load_generation(
         _load_vectors(gen_dir, SECOND_VECTORS_FILE, n, second.dim) if second is not None else None
     )
 
+    tokens = _load_tokens(gen_dir, manifest) if manifest.token_layer is not None else None
+
     try:
         index = faiss.read_index(str(gen_dir / FAISS_FILE))
     except (RuntimeError, OSError) as exc:
@@ -843,7 +904,34 @@ def _load_generation(
         sentence_vectors,
         index,
         second_vectors,
+        tokens,
     )
+
+
+def _load_array(gen_dir: Path, name: str, mmap: bool) -> npt.NDArray[Any]:
+    try:
+        array: npt.NDArray[Any] = np.load(
+            gen_dir / name, mmap_mode="r" if mmap else None, allow_pickle=False
+        )
+    except (OSError, ValueError) as exc:
+        raise _corrupt(gen_dir, f"{name}: {exc}") from exc
+    return array
+
+
+def _load_tokens(gen_dir: Path, manifest: Manifest) -> ChunkTokens:
+    codebook = _load_array(gen_dir, TOKEN_CODEBOOK_FILE, mmap=False)
+    if codebook.dtype != np.float32 or codebook.ndim != 3 or codebook.shape[1] != 256:
+        raise _corrupt(gen_dir, f"{TOKEN_CODEBOOK_FILE} is {codebook.dtype} {codebook.shape}")
+    tokens = ChunkTokens(
+        codec=TokenCodec(codebook),
+        codes=_load_array(gen_dir, TOKEN_CODES_FILE, mmap=True),
+        offsets=np.array(_load_array(gen_dir, TOKEN_OFFSETS_FILE, mmap=False)),
+        layer=int(manifest.token_layer or 0),
+    )
+    problem = tokens.check(manifest.n_chunks, manifest.identity.dim)
+    if problem is not None:
+        raise _corrupt(gen_dir, problem)
+    return tokens
 
 
 class IndexSnapshot:
@@ -858,6 +946,7 @@ class IndexSnapshot:
         self.sentences = loaded.sentences
         self._sentence_vectors = loaded.sentence_vectors
         self._second_vectors = loaded.second_vectors
+        self.tokens = loaded.tokens  # coded token states per chunk (None: not stored)
         self._index = loaded.index
         self._story_ids = loaded.story_ids
         self._row_of = {c.chunk_id: row for row, c in enumerate(self.chunks)}

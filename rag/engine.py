@@ -20,7 +20,7 @@ from rag.extractive import ExtractiveAnswerer, refusal
 from rag.generative import generate, make_chat_model
 from rag.hits import Hit
 from rag.question import analyse
-from rag.retriever import HybridRetriever
+from rag.retriever import HybridRetriever, embed_question
 from rag.settings import RagSettings
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ class AnswerEngine:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         question = analyse(text)
-        qvec = self.embedder.embed_queries([question.text])[0]
+        qvec, qtokens = embed_question(self.embedder, question.text)
         t1 = time.perf_counter()
         timings["embed"] = (t1 - t0) * 1000
         hits = self.retriever.search(
@@ -190,6 +190,7 @@ class AnswerEngine:
             k=max(k or self.settings.top_k, 4 * self.settings.answer_chunks),
             since=since,
             until=until,
+            query_tokens=qtokens,
         )
         reading = reading_list(hits, self.settings.answer_chunks, PER_OTHER_LANGUAGE)
         t2 = time.perf_counter()

@@ -139,6 +139,7 @@ def evaluate_set(
 ) -> SetReport:
     from rag.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list
     from rag.question import analyse
+    from rag.retriever import embed_question
 
     questions = read_jsonl(questions_path)[:limit]
     setting = str(questions[0].get("setting", "")) if questions else ""
@@ -152,7 +153,7 @@ def evaluate_set(
     name = f"{corpus.parent.name} {setting or questions_path.stem}"
     report = SetReport(name=name, questions=len(questions))
     report.cross_language = bool(target) and setting.split("-")[0] != target
-    methods = ("hybrid", "no USE", "dense", "bm25")
+    methods = ("hybrid", "no tokens", "no USE", "dense", "bm25")
     plain = retriever.without_second_channel()
     sums = {m: dict.fromkeys(KS, 0.0) for m in methods}
     hits_ok = refused = refused_absent = 0
@@ -160,12 +161,21 @@ def evaluate_set(
     for q in questions:
         gold = str(q["context_id"])
         question = analyse(str(q["question"]))
-        qvec = embedder.embed_queries([question.text])[0]
-        hybrid = retriever.search(question, qvec, k=max(max(KS), 4 * rag_settings.answer_chunks))
+        qvec, qtokens = embed_question(embedder, question.text)
+        hybrid = retriever.search(
+            question,
+            qvec,
+            k=max(max(KS), 4 * rag_settings.answer_chunks),
+            query_tokens=qtokens,
+        )
         ranked = {
             "hybrid": first_doc_ranks(h.document.doc_id for h in hybrid),
+            "no tokens": first_doc_ranks(
+                h.document.doc_id for h in retriever.search(question, qvec, k=max(KS))
+            ),
             "no USE": first_doc_ranks(
-                h.document.doc_id for h in plain.search(question, qvec, k=max(KS))
+                h.document.doc_id
+                for h in plain.search(question, qvec, k=max(KS), query_tokens=qtokens)
             ),
             "dense": first_doc_ranks(
                 snap.chunks[r].doc_id for r, _ in snap.search(qvec[None, :], 3 * max(KS))[0]
@@ -191,7 +201,11 @@ def evaluate_set(
         else:
             refused += 1
         # The same question with its paragraph removed: the corpus no longer answers it.
-        absent = [h for h in retriever.search(question, qvec, k=12) if h.document.doc_id != gold]
+        absent = [
+            h
+            for h in retriever.search(question, qvec, k=12, query_tokens=qtokens)
+            if h.document.doc_id != gold
+        ]
         sims = engine.answerer.best_similarity(
             question, qvec, absent[: rag_settings.answer_chunks]
         )

@@ -46,7 +46,7 @@ from rag.entities import RussianNer, find_entities
 from rag.errors import EmptyQuestionError
 from rag.extractive import ExtractiveAnswerer
 from rag.question import analyse
-from rag.retriever import HybridRetriever
+from rag.retriever import HybridRetriever, embed_question
 from rag.settings import RagSettings
 
 __all__ = [
@@ -408,8 +408,10 @@ class FactChecker:
     def analyse(self, claim: str) -> ClaimAnalysis:
         """Retrieve, pick the most similar sentences, compare each with the claim."""
         question = analyse(claim)
-        qvec = self.embedder.embed_queries([question.text])[0]
-        hits = self.retriever.search(question, qvec, k=4 * self.settings.answer_chunks)
+        qvec, qtokens = embed_question(self.embedder, question.text)
+        hits = self.retriever.search(
+            question, qvec, k=4 * self.settings.answer_chunks, query_tokens=qtokens
+        )
         reading = reading_list(hits, self.settings.answer_chunks, PER_OTHER_LANGUAGE)
         candidates = self.answerer.candidates(question, qvec, reading)
         candidates.sort(key=lambda c: c.similarity, reverse=True)

@@ -11,6 +11,7 @@ from pydantic import PrivateAttr
 
 from rag.engine import AnswerEngine
 from rag.question import analyse
+from rag.retriever import embed_question
 
 
 class NewsRetriever(BaseRetriever):
@@ -34,8 +35,10 @@ class NewsRetriever(BaseRetriever):
         if not query.strip():
             return []
         question = analyse(query)
-        qvec = self.engine.embedder.embed_queries([question.text])[0]
-        hits = self.engine.retriever.search(question, qvec, k=int(kwargs.get("k", self.k)))
+        qvec, qtokens = embed_question(self.engine.embedder, question.text)
+        hits = self.engine.retriever.search(
+            question, qvec, k=int(kwargs.get("k", self.k)), query_tokens=qtokens
+        )
         return [
             LCDocument(
                 page_content=h.chunk.text,

@@ -238,10 +238,17 @@ def test_editing_one_document_re_embeds_only_its_chunks_and_sentences(
 
 
 def test_metadata_only_change_keeps_vectors(built: IndexSettings, embedder: Any) -> None:
+    """A new date re-embeds nothing; a new title only the document's chunks (it is part of
+    what a chunk's vector reads), never its sentences."""
     settings = built
-    retitled = replace(DOCS[0], title="Ставка осталась прежней")
-    report, encoded = run(settings, embedder, [retitled, *DOCS[1:]])
+    redated = replace(DOCS[0], date="2020-01-01")
+    report, encoded = run(settings, embedder, [redated, *DOCS[1:]])
     assert (report.changed, report.unchanged, encoded) == (1, 3, 0)
+    retitled = replace(redated, title="Ставка осталась прежней")
+    report, encoded = run(settings, embedder, [retitled, *DOCS[1:]])
+    assert (report.changed, report.unchanged) == (1, 3)
+    assert (report.chunks_embedded, report.sentences_embedded) == (n_chunks(settings, DOCS[0]), 0)
+    assert encoded == report.chunks_embedded
     assert report.generation is not None
     assert IndexSnapshot.load(settings.index_dir).documents["ru-bank"].title == retitled.title
 

@@ -69,8 +69,9 @@ DOCS = [
     ),
 ]
 
-# English questions answered by a Russian article; without USE, e5's pull towards passages in the
-# question's language puts an English article on a near topic first (measured; see below).
+# English questions answered by a Russian article on a topic that English articles share. Before
+# chunk vectors read the title (format 3), e5 + BM25 alone put an English article first here;
+# now both rankings must find the Russian one (the eval shows what USE still adds: en->ru +1 pt).
 QUESTIONS = [
     ("Which flu vaccine for children was approved by the health ministry?", "ru-vaccine"),
     ("Where will buses go while the bridge is repaired?", "ru-bridge"),
@@ -110,15 +111,14 @@ def test_english_question_finds_the_russian_article_with_use(
     ranked = _ranking(with_use, embedder, question)
     assert use_embedder.texts_encoded == before + 1  # the question, nothing else
     assert ranked[0] == answer_doc, ranked
-    # The same snapshot without a second embedder (and without the best-sentence channel,
-    # which also counters e5's language pull): e5, BM25 and names only, and the English
-    # article wins; this is what the channel is for.
+    # The same snapshot without a second embedder and without the best-sentence channel:
+    # e5 (title + chunk), BM25 and names alone.
     monkeypatch.setattr("rag.retriever.SENTENCE_WEIGHT", 0.0)
     without = HybridRetriever(snap)
     assert without.params == DEFAULT and without.second_embedder is None
+    assert use_embedder.texts_encoded == before + 1
     ranked = _ranking(without, embedder, question)
-    assert ranked[0] != answer_doc and ranked[0].startswith("en-"), ranked
-    ranked = _ranking(with_use, embedder, question)
+    assert use_embedder.texts_encoded == before + 1  # the channel is really off
     assert ranked[0] == answer_doc, ranked
 
 

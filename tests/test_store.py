@@ -17,9 +17,15 @@ import pytest
 from index import store
 from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import EmbedderIdentity
-from index.errors import CorruptIndexError, IncompatibleIndexError, IndexMissingError
+from index.errors import (
+    CorruptIndexError,
+    IncompatibleIndexError,
+    IndexMissingError,
+    OutdatedIndexError,
+)
 from index.settings import IndexSettings
 from index.store import (
+    FORMAT_VERSION,
     IndexBusyError,
     IndexSnapshot,
     choose_index_kind,
@@ -146,7 +152,7 @@ def test_round_trip(tmp_path: Path) -> None:
         snap.search(np.ones((1, DIM + 1), dtype=np.float32), k=1)
 
     manifest = json.loads((gen / "manifest.json").read_text())
-    assert manifest["format_version"] == 2
+    assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["embedder"] == IDENTITY.as_dict()
     assert manifest["faiss"]["kind"] == "flat"
     assert manifest["counts"]["sentences"] == len(chunks)
@@ -498,17 +504,17 @@ def test_unknown_format_version(tmp_path: Path) -> None:
         IndexSnapshot.load(settings.index_dir)
 
 
-def test_format_1_needs_rebuild(tmp_path: Path) -> None:
-    """An index from before sentence vectors cannot be read; the error names the fix."""
+def test_older_format_is_outdated(tmp_path: Path) -> None:
+    """An index in an older format is not read; the error says `newsbot index` updates it."""
     settings = settings_for(tmp_path)
     gen = write_small(settings)
     manifest = json.loads((gen / "manifest.json").read_text())
-    manifest["format_version"] = 1
-    del manifest["counts"]["sentences"], manifest["files"]["sentence_vectors.npy"]
+    manifest["format_version"] = FORMAT_VERSION - 1
     (gen / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(IncompatibleIndexError, match="format version 1") as info:
+    with pytest.raises(OutdatedIndexError, match="older format") as info:
         IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
-    assert REBUILD_HINT in str(info.value)
+    assert isinstance(info.value, IncompatibleIndexError)
+    assert "newsbot index" in str(info.value)
 
 
 def test_one_writer_at_a_time(tmp_path: Path) -> None:
@@ -605,7 +611,7 @@ def test_second_vectors_round_trip(tmp_path: Path) -> None:
     assert not snap.second_vectors.flags.writeable
     np.testing.assert_array_equal(snap.vectors, unit_vectors(len(chunks)))  # e5 rows untouched
     manifest = json.loads((gen / "manifest.json").read_text())
-    assert manifest["format_version"] == 2
+    assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["second_embedder"] == SECOND.as_dict()
     assert manifest["files"]["use_vectors.npy"]["size"] == (gen / "use_vectors.npy").stat().st_size
 

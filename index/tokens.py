@@ -1,0 +1,158 @@
+"""Token-level states of chunks, compressed, for late-interaction ("maxsim") re-ranking.
+
+Why: one pooled vector per chunk blurs which facts a passage holds. Across languages that is what
+keeps recall@1 down: an English question's gold Russian paragraph is usually in the top 5 but
+behind a paragraph on the same topic. Comparing every question token with every passage token
+(ColBERT's maxsim) on a middle layer of the same e5 model, where the multilingual encoder aligns
+words across languages (the SimAlign finding), separates them: XQuAD en->ru R@1 0.884 -> 0.914
+in `newsbot eval` (rag/retriever.py has the other sets); same-language sets gain 0.3-1.3 points.
+
+The states come out of the forward pass that embeds the chunk anyway, so indexing costs no more
+model time. Raw they are 1.5 KB per token; product quantisation (64 sub-vectors x 8 bits, FAISS's
+k-means codebooks) stores 64 bytes per token, ~9 KB per 500-character chunk, within 0.3 points of
+raw states on XQuAD en->ru (PCA to 128 dimensions + int8, twice the bytes, lost a point; PCA to 64
+lost 1.7). A codebook trained on the 3,500 tokens of the bundled corpus alone did as well, so the
+first build's codebook serves later incremental updates (`bench/token_rerank.py --raw 10`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import faiss
+import numpy as np
+import numpy.typing as npt
+
+TokenStates = npt.NDArray[np.float32]  # (tokens, dim), L2-normalised rows
+Codes = npt.NDArray[np.uint8]  # (tokens, SUBQUANTIZERS)
+
+# Hidden layer whose token states are kept (of e5-small's 12; 0 = the embedding layer). Layers
+# 9-11 were equally good and clearly better than 6-8 or the last one (the study above).
+TOKEN_LAYER = 10
+SUBQUANTIZERS = 64
+_BITS = 8
+_CENTROIDS = 1 << _BITS
+# k-means samples: enough for stable codebooks, bounded so that a large first build stays fast.
+TRAINING_TOKENS = 65_536
+_SEED = 1234
+_KMEANS_ITERATIONS = 15
+
+
+def normalise(states: npt.NDArray[np.floating]) -> TokenStates:
+    """Rows scaled to unit length (all-zero rows stay zero)."""
+    x = np.asarray(states, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    out: TokenStates = x / np.maximum(norms, 1e-12)
+    return out
+
+
+def maxsim(query: TokenStates, passage: TokenStates) -> float:
+    """Mean over the query's tokens of the best cosine with any passage token."""
+    if len(query) == 0 or len(passage) == 0:
+        return 0.0
+    return float((query @ passage.T).max(axis=1).mean())
+
+
+@dataclass(frozen=True)
+class TokenCodec:
+    """Product-quantisation codebooks: `codebook[m, c]` is centroid c of sub-vector m."""
+
+    codebook: npt.NDArray[np.float32]  # (SUBQUANTIZERS, 256, dim // SUBQUANTIZERS)
+
+    @property
+    def dim(self) -> int:
+        return int(self.codebook.shape[0] * self.codebook.shape[2])
+
+    @classmethod
+    def train(cls, states: TokenStates) -> TokenCodec:
+        """Codebooks fitted to (a sample of) `states`, deterministic for the same input.
+
+        Fewer distinct tokens than centroids (a tiny corpus) are repeated up to 256 rows:
+        k-means then gives each its own centroid, so those tokens are coded without loss.
+        """
+        x = normalise(states)
+        if len(x) == 0:
+            raise ValueError("no token states to train the codec on")
+        dim = x.shape[1]
+        if dim % SUBQUANTIZERS:
+            raise ValueError(f"dimension {dim} is not a multiple of {SUBQUANTIZERS}")
+        if len(x) > TRAINING_TOKENS:
+            rng = np.random.default_rng(_SEED)
+            x = x[np.sort(rng.choice(len(x), TRAINING_TOKENS, replace=False))]
+        if len(x) < _CENTROIDS:
+            x = np.resize(x, (_CENTROIDS, dim))
+        pq = faiss.ProductQuantizer(dim, SUBQUANTIZERS, _BITS)
+        pq.cp.seed = _SEED
+        pq.cp.niter = _KMEANS_ITERATIONS
+        pq.cp.min_points_per_centroid = 1  # silence the "too few points" warning of tiny corpora
+        pq.train(np.ascontiguousarray(x))
+        centroids = faiss.vector_to_array(pq.centroids).astype(np.float32)
+        return cls(centroids.reshape(SUBQUANTIZERS, _CENTROIDS, dim // SUBQUANTIZERS))
+
+    @cached_property
+    def _quantizer(self) -> faiss.ProductQuantizer:
+        pq = faiss.ProductQuantizer(self.dim, SUBQUANTIZERS, _BITS)
+        faiss.copy_array_to_vector(np.ascontiguousarray(self.codebook).ravel(), pq.centroids)
+        return pq
+
+    def encode(self, states: TokenStates) -> Codes:
+        """Nearest centroid per sub-vector of every (normalised) row."""
+        codes: Codes = self._quantizer.compute_codes(np.ascontiguousarray(normalise(states)))
+        return codes
+
+    def decode(self, codes: Codes) -> TokenStates:
+        """Approximate states of `codes`, re-normalised (maxsim compares cosines)."""
+        if len(codes) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = self.codebook[np.arange(SUBQUANTIZERS)[None, :], codes.astype(np.intp)]
+        return normalise(parts.reshape(len(codes), -1))
+
+
+def pack(per_chunk: list[Codes]) -> tuple[Codes, npt.NDArray[np.int64]]:
+    """One codes matrix for all chunks plus offsets: chunk i is `codes[off[i]:off[i + 1]]`."""
+    offsets = np.zeros(len(per_chunk) + 1, dtype=np.int64)
+    if per_chunk:
+        offsets[1:] = np.cumsum([len(c) for c in per_chunk])
+    codes = (
+        np.concatenate(per_chunk).astype(np.uint8, copy=False)
+        if per_chunk and offsets[-1]
+        else np.zeros((0, SUBQUANTIZERS), dtype=np.uint8)
+    )
+    return codes, offsets
+
+
+@dataclass(frozen=True)
+class ChunkTokens:
+    """Every chunk's coded token states: chunk `row`'s are `codes[offsets[row]:offsets[row+1]]`."""
+
+    codec: TokenCodec
+    codes: Codes
+    offsets: npt.NDArray[np.int64]  # (chunks + 1,), non-decreasing, from 0 to len(codes)
+    layer: int
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def codes_of(self, row: int) -> Codes:
+        return self.codes[int(self.offsets[row]) : int(self.offsets[row + 1])]
+
+    def states(self, row: int) -> TokenStates:
+        return self.codec.decode(self.codes_of(row))
+
+    def check(self, chunks: int, dim: int) -> str | None:
+        """What is inconsistent about these arrays for `chunks` rows of `dim` (None: fine)."""
+        off = self.offsets
+        if self.codec.codebook.shape[:2] != (SUBQUANTIZERS, _CENTROIDS):
+            return f"token codebook of shape {self.codec.codebook.shape}"
+        if self.codec.dim != dim:
+            return f"token codebook of dimension {self.codec.dim}, expected {dim}"
+        if self.codes.dtype != np.uint8 or self.codes.ndim != 2:
+            return f"token codes are {self.codes.dtype} {self.codes.shape}"
+        if self.codes.shape[1] != self.codec.codebook.shape[0]:
+            return f"token codes have {self.codes.shape[1]} columns"
+        if off.dtype != np.int64 or off.shape != (chunks + 1,):
+            return f"token offsets are {off.dtype} {off.shape}, expected {chunks + 1} entries"
+        if chunks + 1 and (off[0] != 0 or off[-1] != len(self.codes) or (np.diff(off) < 0).any()):
+            return "token offsets do not partition the codes"
+        return None
