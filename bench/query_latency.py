@@ -48,13 +48,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from index.builder import passage_text
 from index.chunking import chunk_document, split_sentences
 from index.cleaning import clean_document
 from index.documents import Chunk, Document
-from index.embedder import BACKEND, EmbedderIdentity, load_embedder
+from index.embedder import BACKEND, EmbedderIdentity, TokenEmbedder, load_embedder
 from index.loaders import load_path
 from index.settings import REPO_ROOT, IndexSettings
 from index.store import read_current, write_generation
+from index.tokens import TOKEN_LAYER, ChunkTokens, TokenCodec, pack
 
 EVAL = Path("/work/shared/eval")
 WIKINEWS = EVAL / "nerel-wikinews-ru" / "nerel_v1.1_wikinews_ru.jsonl"
@@ -131,19 +133,33 @@ def corpus(
     return docs, chunks
 
 
-def real_vectors(texts: list[str], settings: IndexSettings) -> F32:
-    """e5 passage vectors of `texts`, cached by content (embedding 3k chunks takes ~2 min)."""
+def real_vectors(texts: list[str], settings: IndexSettings) -> tuple[F32, ChunkTokens]:
+    """e5 vectors of `texts` (title + chunk, as the builder embeds them) and their coded token
+    states, cached by content (embedding 3k chunks takes ~2 min)."""
     key = hashlib.sha256("\x00".join([settings.embedding_model, *texts]).encode()).hexdigest()
-    path = CACHE_DIR / f"passages-{len(texts)}-{key[:16]}.npy"
+    path = CACHE_DIR / f"passages-tokens-{len(texts)}-{key[:16]}.npz"
     if path.is_file():
-        cached: F32 = np.load(path, allow_pickle=False)
-        return cached
+        with np.load(path, allow_pickle=False) as z:
+            cached = ChunkTokens(TokenCodec(z["codebook"]), z["codes"], z["offsets"], TOKEN_LAYER)
+            return z["vectors"], cached
     t0 = time.perf_counter()
-    vectors = load_embedder(settings).embed_passages(texts)
+    embedder = load_embedder(settings)
+    assert isinstance(embedder, TokenEmbedder)
+    vectors, states = embedder.embed_passages_with_tokens(texts)
+    codec = TokenCodec.train(np.vstack(states))
+    codes, offsets = pack([codec.encode(st) for st in states])
     print(f"embedded {len(texts)} real chunks in {time.perf_counter() - t0:.0f} s", flush=True)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    np.save(path, vectors, allow_pickle=False)
-    return vectors
+    np.savez(path, vectors=vectors, codes=codes, offsets=offsets, codebook=codec.codebook)
+    return vectors, ChunkTokens(codec, codes, offsets, TOKEN_LAYER)
+
+
+def tokens_for(chunks: list[Chunk], real: dict[str, int], tokens: ChunkTokens) -> ChunkTokens:
+    """Every row gets the codes of its text's real chunk (others: of a real chunk in turn), so
+    the re-ranking reads as many tokens per chunk as it would in a real index."""
+    rows = [real.get(c.text, i % len(tokens)) for i, c in enumerate(chunks)]
+    codes, offsets = pack([tokens.codes_of(r) for r in rows])
+    return ChunkTokens(tokens.codec, codes, offsets, TOKEN_LAYER)
 
 
 def vectors_for(chunks: list[Chunk], real: dict[str, F32], seed: int = 7) -> F32:
@@ -336,7 +352,15 @@ def main() -> None:
         f"texts; {len(chunks)} chunks with repetition"
     )
     embedded = distinct[: args.real]
-    real = dict(zip(embedded, real_vectors(embedded, settings), strict=True))
+    doc_title = {d.doc_id: d.title for d in docs}
+    title_of: dict[str, str] = {}
+    for c in chunks:
+        title_of.setdefault(c.text, doc_title[c.doc_id])
+    real_vecs, real_tokens = real_vectors(
+        [passage_text(title_of.get(t, ""), t) for t in embedded], settings
+    )
+    real = dict(zip(embedded, real_vecs, strict=True))
+    real_row = {t: i for i, t in enumerate(embedded)}
     print(
         f"real e5 vectors for {len(real)} chunk texts; other rows: a real vector + N(0, "
         f"{NOISE}^2) per dim, re-normalised (dense search cost is shape-only; BM25 on real text)"
@@ -370,6 +394,7 @@ def main() -> None:
                 {},
                 settings,
                 **sentence_args(some_docs, some, vecs),
+                tokens=tokens_for(some, real_row, real_tokens),
             )
             write_s = time.perf_counter() - t0
             assert read_current(data_dir / "index") == gen.name

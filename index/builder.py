@@ -210,9 +210,13 @@ class _ChunkCoder:
         self._pending_tokens = 0
 
     def add(self, positions: list[int], states: list[TokenStates]) -> None:
-        self._pending.extend((self._rows[p], st) for p, st in zip(positions, states, strict=True))
-        self._pending_tokens += sum(len(st) for st in states)
-        if self.codec is not None or self._pending_tokens >= TRAINING_TOKENS:
+        """States of embedded texts by input position; positions past the chunks (sentences
+        embedded in the same pass) are not kept."""
+        for p, st in zip(positions, states, strict=True):
+            if p < len(self._rows):
+                self._pending.append((self._rows[p], st))
+                self._pending_tokens += len(st)
+        if self._pending and (self.codec is not None or self._pending_tokens >= TRAINING_TOKENS):
             self._flush()
 
     def finish(self) -> TokenCodec | None:
@@ -389,23 +393,19 @@ def update_index(
         to_embed = [i for i, r in enumerate(reused_rows) if r < 0]
         sentences_to_embed = [i for i, r in enumerate(reused_sentence_rows) if r < 0]
         by_id = {d.doc_id: d for d in plan.documents}
+        # One pass over chunks and sentences together: length-sorted batches of both pad less
+        # than two passes (bench/index_throughput.py); the coder keeps the chunks' states only.
+        texts = [passage_text(by_id[chunks[i].doc_id].title, chunks[i].text) for i in to_embed]
+        for i in sentences_to_embed:
+            s = sentences[i]
+            texts.append(by_id[s.doc_id].text[s.start : s.end])
         coder = _ChunkCoder(to_embed, old_tokens.codec if old_tokens is not None else None)
-        if to_embed:
-            vectors[to_embed] = _embed(
-                embedder,
-                [passage_text(by_id[chunks[i].doc_id].title, chunks[i].text) for i in to_embed],
-                batch,
-                progress,
-                on_states=coder.add if with_tokens else None,
+        if texts:
+            embedded = _embed(
+                embedder, texts, batch, progress, on_states=coder.add if with_tokens else None
             )
-        if sentences_to_embed:
-            sentence_texts = []
-            for i in sentences_to_embed:
-                s = sentences[i]
-                sentence_texts.append(by_id[s.doc_id].text[s.start : s.end])
-            sentence_vectors[sentences_to_embed] = _embed(
-                embedder, sentence_texts, batch, progress
-            )
+            vectors[to_embed] = embedded[: len(to_embed)]
+            sentence_vectors[sentences_to_embed] = embedded[len(to_embed) :]
         tokens: ChunkTokens | None = None
         codec = coder.finish() if with_tokens else None
         if codec is not None:

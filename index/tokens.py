@@ -33,10 +33,10 @@ TOKEN_LAYER = 10
 SUBQUANTIZERS = 64
 _BITS = 8
 _CENTROIDS = 1 << _BITS
-# k-means samples: enough for stable codebooks, bounded so that a large first build stays fast.
-TRAINING_TOKENS = 65_536
+# k-means sample: a codebook from the bundled corpus's 3,500 tokens came within 0.3 points R@1 on
+# XQuAD en->ru of one from all 77k tokens of its paragraphs; this keeps training under 1 s.
+TRAINING_TOKENS = 8_192
 _SEED = 1234
-_KMEANS_ITERATIONS = 15
 
 
 def normalise(states: npt.NDArray[np.floating]) -> TokenStates:
@@ -84,21 +84,37 @@ class TokenCodec:
             x = np.resize(x, (_CENTROIDS, dim))
         pq = faiss.ProductQuantizer(dim, SUBQUANTIZERS, _BITS)
         pq.cp.seed = _SEED
-        pq.cp.niter = _KMEANS_ITERATIONS
         pq.cp.min_points_per_centroid = 1  # silence the "too few points" warning of tiny corpora
-        pq.train(np.ascontiguousarray(x))
+        # FAISS's k-means assigns points with BLAS only past 128,000 of them; on 6-dimensional
+        # sub-vectors its other path was ~9x slower (16k tokens: 9.8 s against 1.1 s).
+        saved = faiss.cvar.distance_compute_blas_threshold
+        faiss.cvar.distance_compute_blas_threshold = 1
+        try:
+            pq.train(np.ascontiguousarray(x))
+        finally:
+            faiss.cvar.distance_compute_blas_threshold = saved
         centroids = faiss.vector_to_array(pq.centroids).astype(np.float32)
         return cls(centroids.reshape(SUBQUANTIZERS, _CENTROIDS, dim // SUBQUANTIZERS))
 
     @cached_property
-    def _quantizer(self) -> faiss.ProductQuantizer:
-        pq = faiss.ProductQuantizer(self.dim, SUBQUANTIZERS, _BITS)
-        faiss.copy_array_to_vector(np.ascontiguousarray(self.codebook).ravel(), pq.centroids)
-        return pq
+    def _centroid_norms(self) -> npt.NDArray[np.float32]:
+        norms: npt.NDArray[np.float32] = (self.codebook * self.codebook).sum(axis=2)
+        return norms
 
     def encode(self, states: TokenStates) -> Codes:
-        """Nearest centroid per sub-vector of every (normalised) row."""
-        codes: Codes = self._quantizer.compute_codes(np.ascontiguousarray(normalise(states)))
+        """Nearest centroid per sub-vector of every (normalised) row.
+
+        One matrix product per sub-vector: 1.5x faster than FAISS's `compute_codes` here.
+        """
+        x = normalise(states)
+        sub = self.codebook.shape[2]
+        codes = np.empty((len(x), SUBQUANTIZERS), dtype=np.uint8)
+        for m in range(SUBQUANTIZERS):
+            # |a - c|^2 = |a|^2 - 2 a.c + |c|^2, and |a|^2 does not change the argmin
+            dist = self._centroid_norms[m][None, :] - 2.0 * (
+                x[:, m * sub : (m + 1) * sub] @ self.codebook[m].T
+            )
+            codes[:, m] = dist.argmin(axis=1)
         return codes
 
     def decode(self, codes: Codes) -> TokenStates:
