@@ -48,8 +48,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from index.builder import passage_text
-from index.chunking import chunk_document, split_sentences
+from index.chunking import chunk_document, passage_text, split_sentences
 from index.cleaning import clean_document
 from index.documents import Chunk, Document
 from index.embedder import BACKEND, EmbedderIdentity, TokenEmbedder, load_embedder

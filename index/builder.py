@@ -32,13 +32,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from index.chunking import chunk_document, split_sentences
+from index.chunking import chunk_document, passage_text, split_sentences
 from index.dedup import near_duplicate_groups
 from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import Embedder, TokenEmbedder, Vectors
 from index.errors import IndexMissingError, OutdatedIndexError
 from index.settings import IndexSettings
-from index.store import IndexSnapshot, write_generation, writer_lock
+from index.store import IndexSnapshot, read_documents, write_generation, writer_lock
 from index.tokens import (
     TOKEN_LAYER,
     TRAINING_TOKENS,
@@ -146,12 +146,6 @@ def plan_update(
             if chunking_unchanged:
                 reuse.add(doc_id)
     return _Plan(documents, reuse, added, changed, removed, unchanged)
-
-
-def passage_text(title: str, chunk_text: str) -> str:
-    """What the embedder reads for a chunk: the document's title, then the chunk."""
-    title = title.strip()
-    return f"{title}\n{chunk_text}" if title else chunk_text
 
 
 StatesSink = Callable[[list[int], list[TokenStates]], None]
@@ -303,6 +297,7 @@ def update_index(
     incoming = [with_content_hash(d) for d in dedupe_by_id(documents)]
     with writer_lock(index_dir):
         old: IndexSnapshot | None = None
+        kept: dict[str, Document] = {}  # an outdated generation's documents, all re-embedded
         if not rebuild:
             try:
                 old = IndexSnapshot.load(
@@ -312,7 +307,7 @@ def update_index(
                 old = None
             except OutdatedIndexError as exc:
                 log.info("%s; re-embedding everything now", exc)
-                old = None
+                kept = read_documents(index_dir)
         chunking_unchanged = old is not None and (
             old.manifest.chunk_max_chars == settings.chunk_max_chars
             and old.manifest.chunk_overlap_sentences == settings.chunk_overlap_sentences
@@ -320,7 +315,7 @@ def update_index(
         if old is not None and not chunking_unchanged:
             log.info("chunking settings changed since the last build: re-chunking everything")
         plan = plan_update(
-            old.documents if old is not None else {}, incoming, prune_prefix, chunking_unchanged
+            old.documents if old is not None else kept, incoming, prune_prefix, chunking_unchanged
         )
 
         second_identity = second_embedder.identity if second_embedder is not None else None

@@ -126,3 +126,10 @@ def chunk_document(doc: Document, max_chars: int = 700, overlap_sentences: int =
                 )
             )
     return chunks
+
+
+def passage_text(title: str, chunk_text: str) -> str:
+    """What the embedder and the lexical indexes read for a chunk: its document's title, then
+    the chunk (the title often names what the chunk's sentences only refer to)."""
+    title = title.strip()
+    return f"{title}\n{chunk_text}" if title else chunk_text

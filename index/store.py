@@ -785,31 +785,51 @@ def _verify_files(gen_dir: Path, manifest: Manifest) -> None:
             raise _corrupt(gen_dir, f"{name} fails its checksum")
 
 
+def _select_documents(con: sqlite3.Connection) -> tuple[dict[str, Document], dict[str, str]]:
+    documents: dict[str, Document] = {}
+    story_ids: dict[str, str] = {}
+    for doc_id, title, date, source, language, chash, story, text in con.execute(
+        "SELECT doc_id, title, date, source, language, content_hash, story_id, text "
+        "FROM documents ORDER BY rowid"
+    ):
+        documents[doc_id] = Document(
+            doc_id=doc_id,
+            title=title,
+            text=text,
+            source=source,
+            language=language,
+            date=date,
+            content_hash=chash,
+        )
+        story_ids[doc_id] = story
+    return documents, story_ids
+
+
+def read_documents(index_dir: Path) -> dict[str, Document]:
+    """The live generation's documents, whatever its format (the `documents` table has not
+    changed since format 1), so that an upgrade that re-embeds everything keeps them all."""
+    gen_dir = index_dir / read_current(index_dir)
+    path = gen_dir / SQLITE_FILE
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        try:
+            return _select_documents(con)[0]
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise _corrupt(gen_dir, f"{SQLITE_FILE}: {exc}") from exc
+
+
 def _read_sqlite(
     gen_dir: Path, n_chunks: int, n_sentences: int
 ) -> tuple[dict[str, Document], dict[str, str], list[Chunk], list[SentenceSpan]]:
     path = gen_dir / SQLITE_FILE
-    documents: dict[str, Document] = {}
-    story_ids: dict[str, str] = {}
     chunks: list[Chunk] = []
     sentences: list[SentenceSpan] = []
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
         try:
-            for doc_id, title, date, source, language, chash, story, text in con.execute(
-                "SELECT doc_id, title, date, source, language, content_hash, story_id, text "
-                "FROM documents ORDER BY rowid"
-            ):
-                documents[doc_id] = Document(
-                    doc_id=doc_id,
-                    title=title,
-                    text=text,
-                    source=source,
-                    language=language,
-                    date=date,
-                    content_hash=chash,
-                )
-                story_ids[doc_id] = story
+            documents, story_ids = _select_documents(con)
             for row, (rowno, chunk_id, doc_id, n, start, end, text) in enumerate(
                 con.execute(
                     'SELECT "row", chunk_id, doc_id, n, "start", "end", text '

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from index.builder import passage_text
+from index.chunking import passage_text
 from index.dates import parse_date
 from index.embedder import Embedder, TokenEmbedder, Vectors
 from index.store import IndexSnapshot

@@ -16,7 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from index.builder import passage_text, update_index
+from index.builder import update_index
+from index.chunking import passage_text
 from index.documents import Document
 from index.embedder import EmbedderIdentity, SentenceTransformerEmbedder, TokenEmbedder, Vectors
 from index.errors import CorruptIndexError, IncompatibleIndexError, OutdatedIndexError
@@ -595,11 +596,15 @@ def test_format_2_index_is_re_embedded_by_the_next_update(
     with pytest.raises(OutdatedIndexError):
         IndexSnapshot.load(built.index_dir)
 
-    report, encoded = run(built, embedder, DOCS, prune_prefix=PREFIX)
-    assert report.added == 4 and report.generation is not None
+    # Only three of the four documents come in: the fourth, indexed before and not pruned, must
+    # survive the upgrade (re-embedded from the old generation's text) rather than be dropped.
+    report, encoded = run(built, embedder, DOCS[:3])
+    assert (report.added, report.removed, report.total_documents) == (0, 0, 4)
+    assert report.generation is not None
     assert encoded == n_texts(built, *DOCS)
     snap = IndexSnapshot.load(built.index_dir, expected=embedder.identity)
     assert snap.manifest.format_version == 3 and snap.path != gen
+    assert set(snap.documents) == {d.doc_id for d in DOCS}
     assert not gen.exists()  # the outdated generation is cleaned up
     assert_tokens_of_what_was_embedded(snap, embedder)
 
