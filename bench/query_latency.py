@@ -12,9 +12,10 @@ text, with posting lists as long as the repetition makes them (pessimistic for B
 100k chunks is out of reach on 2 cores (~35 chunks/s), so only the first `--real` chunks get
 real e5 vectors and token codes (cached in var/cache/bench/, .npz, no pickle); every other row
 is a real vector plus small Gaussian noise, re-normalised, with the token codes of its text's
-real chunk (or of another real chunk), so the token re-ranking reads as much as it would. Exact FAISS search costs the same for any
-vectors of that shape, so the dense cost is real; which chunks are retrieved past the real
-ones is not meaningful (the answer step still reads real sentences).
+real chunk (or of another real chunk), so the token re-ranking reads as much as it would.
+Exact FAISS search costs the same for any vectors of that shape, so the dense cost is real;
+which chunks are retrieved past the real ones is not meaningful (the answer step still reads
+real sentences).
 
 Each size is measured in a fresh subprocess (model loaded first, then RSS before/after
 loading the engine), so RSS growth is not hidden by memory an earlier size freed.
