@@ -57,6 +57,7 @@ class TokenEmbedder(Embedder, Protocol):
 
 
 BACKEND = "sentence-transformers-torch-fp32"
+_MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def _is_e5(model_name: str) -> bool:
@@ -138,10 +139,13 @@ class SentenceTransformerEmbedder:
     def _encode_with_tokens(
         self, texts: Sequence[str], prefix: str
     ) -> tuple[Vectors, list[TokenStates]]:
-        """Pooled vectors exactly as `encode` makes them (the model's own modules run), plus
-        the states of layer `TOKEN_LAYER` without special and prefix tokens.
+        """Pooled vectors exactly as `encode` makes them (the model's own pooling modules run),
+        plus the states of layer `TOKEN_LAYER` without special and prefix tokens.
 
-        `encode` cannot return them: it hands every text the hidden states of its whole batch.
+        `encode` cannot return them: it hands every text the hidden states of its whole batch,
+        and only when the shared model config asks for them, which threads answering questions
+        at the same time must not toggle. So the transformer is called here with
+        `output_hidden_states=True` for this call alone, then the remaining modules pool.
         """
         import torch
 
@@ -150,30 +154,31 @@ class SentenceTransformerEmbedder:
         states: list[TokenStates] = [np.zeros((0, dim), dtype=np.float32)] * len(texts)
         if not texts:
             return vectors, states
-        config: Any = getattr(self._model[0], "auto_model").config  # noqa: B009 (typed Tensor)
-        layer = min(TOKEN_LAYER, int(config.num_hidden_layers))
+        first: Any = self._model[0]
+        transformer: Any = getattr(first, "model", None) or first.auto_model
+        layer = min(TOKEN_LAYER, int(transformer.config.num_hidden_layers))
         skip = 1 + len(
             self._model.tokenizer(prefix.strip(), add_special_tokens=False)["input_ids"]
         )
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         # `tokenize` was renamed `preprocess` in sentence-transformers 6 (the old name warns).
         preprocess = getattr(self._model, "preprocess", None) or self._model.tokenize
-        config.output_hidden_states = True
-        try:
-            for start in range(0, len(order), self._batch_size):
-                rows = order[start : start + self._batch_size]
-                features = preprocess([prefix + texts[i] for i in rows])
-                with torch.inference_mode():
-                    out = self._model(features)
-                pooled = out["sentence_embedding"].float().numpy()
-                hidden = out["all_layer_embeddings"][layer].float().numpy()
-                lengths = out["attention_mask"].sum(dim=1).tolist()
-                for j, i in enumerate(rows):
-                    vectors[i] = pooled[j] / max(float(np.linalg.norm(pooled[j])), 1e-12)
-                    # <s>, prefix tokens, text, </s> ("" keeps the prefix's trailing space)
-                    states[i] = normalise(hidden[j, skip : max(skip, int(lengths[j]) - 1)])
-        finally:
-            config.output_hidden_states = False
+        for start in range(0, len(order), self._batch_size):
+            rows = order[start : start + self._batch_size]
+            features = preprocess([prefix + texts[i] for i in rows])
+            inputs = {k: features[k] for k in _MODEL_INPUTS if k in features}
+            with torch.inference_mode():
+                out = transformer(**inputs, output_hidden_states=True, return_dict=True)
+                features["token_embeddings"] = out.last_hidden_state
+                for module in list(self._model)[1:]:
+                    features = module(features)
+            pooled = features["sentence_embedding"].float().numpy()
+            hidden = out.hidden_states[layer].float().numpy()
+            lengths = features["attention_mask"].sum(dim=1).tolist()
+            for j, i in enumerate(rows):
+                vectors[i] = pooled[j] / max(float(np.linalg.norm(pooled[j])), 1e-12)
+                # <s>, prefix tokens, text, </s> ("" keeps the prefix's trailing space)
+                states[i] = normalise(hidden[j, skip : max(skip, int(lengths[j]) - 1)])
         self.texts_encoded += len(texts)
         return vectors, states
 

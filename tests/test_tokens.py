@@ -7,6 +7,7 @@ import itertools
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,34 @@ def test_query_with_tokens_matches_embed_queries(embedder: SentenceTransformerEm
         np.testing.assert_allclose(qvec, vector, atol=1e-6)
         assert qtokens is not None
         np.testing.assert_allclose(qtokens, states, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_token_passes_are_safe_alongside_other_threads(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    """The bot answers on worker threads while an ingest may embed: one call's token pass must
+    not depend on shared model state another call changes (a shared `output_hidden_states`
+    flag, reset by one thread mid-forward of another, lost 18 of 1,000 bot replies)."""
+    question = "Who signed the agreement with ZGC Group?"
+    want_vec, want_states = embedder.embed_query_with_tokens(question)
+    texts = ["Документ подписали руководитель МИК и председатель ZGC Group.", "Short text."] * 8
+
+    def ask(_: int) -> tuple[Vectors, TokenStates]:
+        return embedder.embed_query_with_tokens(question)
+
+    def index(_: int) -> int:
+        embedder.embed_passages(texts)  # the plain `encode` path, concurrently
+        return len(embedder.embed_passages_with_tokens(texts)[1])
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        asked = [pool.submit(ask, i) for i in range(24)]
+        indexed = [pool.submit(index, i) for i in range(4)]
+        for future in asked:
+            vec, states = future.result()
+            assert float(vec @ want_vec) >= 0.9999
+            assert states.shape == want_states.shape
+        assert [f.result() for f in indexed] == [len(texts)] * 4
 
 
 # --------------------------------------------------------------------------------------------
