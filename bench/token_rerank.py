@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import index.embedder as embedder_module  # noqa: E402
+from index.chunking import passage_text  # noqa: E402
 from index.embedder import SentenceTransformerEmbedder, load_embedder  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
 from index.store import IndexSnapshot  # noqa: E402
@@ -111,7 +112,8 @@ def main() -> None:
             embedder_module.TOKEN_LAYER = layer  # type: ignore[attr-defined]
             rows = sorted({r for q in qs for r in q.rows})
             texts = [
-                f"{snap.document_of(snap.chunks[r]).title}\n{snap.chunks[r].text}" for r in rows
+                passage_text(snap.document_of(snap.chunks[r]).title, snap.chunks[r].text)
+                for r in rows
             ]
             raw = dict(zip(rows, embedder.embed_passages_with_tokens(texts)[1], strict=True))
             qraw = [
