@@ -303,7 +303,12 @@ def small_tokens() -> tuple[ChunkTokens, list[TokenStates]]:
     return ChunkTokens(codec, codes, offsets, TOKEN_LAYER), per_chunk_states
 
 
-def write_with_tokens(settings: IndexSettings, tokens: ChunkTokens | None = None) -> Path:
+def write_with_tokens(
+    settings: IndexSettings, tokens: ChunkTokens | None = None, *, with_tokens: bool = True
+) -> Path:
+    """A 3-document generation with `tokens` (default: `small_tokens`), or none at all."""
+    if with_tokens and tokens is None:
+        tokens = small_tokens()[0]
     docs, chunks = make_corpus(3)
     sentences = make_sentences(chunks)
     return write_generation(
@@ -316,7 +321,7 @@ def write_with_tokens(settings: IndexSettings, tokens: ChunkTokens | None = None
         settings,
         sentences=sentences,
         sentence_vectors=unit_rows(len(sentences), 2),
-        tokens=tokens if tokens is not None else small_tokens()[0],
+        tokens=tokens,
     )
 
 
@@ -349,19 +354,7 @@ def test_tokens_round_trip(tmp_path: Path) -> None:
 
 def test_generation_without_tokens_has_none(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    docs, chunks = make_corpus(3)
-    sentences = make_sentences(chunks)
-    gen = write_generation(
-        settings.index_dir,
-        IDENTITY,
-        docs,
-        chunks,
-        unit_rows(len(chunks), 1),
-        {},
-        settings,
-        sentences=sentences,
-        sentence_vectors=unit_rows(len(sentences), 2),
-    )
+    gen = write_with_tokens(settings, with_tokens=False)
     manifest = json.loads((gen / "manifest.json").read_text())
     assert manifest["tokens"] is None and not set(TOKEN_FILES) & set(manifest["files"])
     assert not any((gen / name).exists() for name in TOKEN_FILES)
