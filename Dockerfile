@@ -20,6 +20,8 @@ USER newsbot
 RUN make setup && make model
 
 VOLUME ["/data"]
-# Healthy when the index loads and its checksums hold (webhook mode also serves GET /health).
-HEALTHCHECK --interval=60s --timeout=20s CMD .venv/bin/newsbot index --status > /dev/null || exit 1
+# Healthy when the live index is current and the bot's event loop beats (milliseconds; webhook
+# mode also serves GET /health). The start period covers the first indexing.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=15m \
+    CMD .venv/bin/newsbot health || exit 1
 CMD ["make", "run"]

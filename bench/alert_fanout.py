@@ -325,8 +325,8 @@ async def run(args: argparse.Namespace, index_settings: Any, engine: Any, work: 
         name, marker, text = FANOUT_ARTICLE
         landed = drop(watch, name, text)
         first = await ask(f"FIRST {landed} {args.poll_seconds + 300}", "FIRST ")
-        # Claimed (alerts rows) but not yet sent when the first one goes out: a crash now would
-        # leave these users without the alert, as a claim survives a restart.
+        # Recorded as sent when the first one goes out; the rest wait in the outbox as pending
+        # rows, which a restart sends (bot/storage/outbox.py), so a crash now loses none.
         claimed_early = await storage.alerts_sent() - expected
         recipients = args.subscribers + args.latency_subscribers
         budget = recipients / args.rate * 1.5 + 120

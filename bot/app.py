@@ -20,9 +20,11 @@ from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bot import health
 from bot.answer_cache import AnswerCache
 from bot.broadcaster import Broadcaster
 from bot.handlers import create_routers
+from bot.logs import hide_secrets
 from bot.middlewares import (
     AccessMiddleware,
     ChatOrderMiddleware,
@@ -68,25 +70,11 @@ class MissingTokenError(RuntimeError):
         super().__init__("NEWSBOT_BOT_TOKEN is not set: the Telegram bot cannot start")
 
 
-class RedactToken(logging.Filter):
-    """Removes the bot token from every log line (URLs of the Bot API carry it)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self._token in message:
-            record.msg = message.replace(self._token, "<token>")
-            record.args = None
-        return True
-
-
-def protect_token_in_logs(token: str) -> None:
-    redact = RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+def protect_secrets(settings: BotSettings, rag_settings: RagSettings) -> None:
+    """No log line of this process may show the token, webhook secret, DB password or LLM key."""
+    hide_secrets(settings.secret_values())
+    if rag_settings.llm_api_key is not None:
+        hide_secrets([rag_settings.llm_api_key.get_secret_value()])
 
 
 def create_bot(settings: BotSettings) -> Bot:
@@ -121,7 +109,17 @@ async def create_services(
         answer_pool=ThreadPoolExecutor(
             max(1, settings.answer_workers), thread_name_prefix="newsbot-answer"
         ),
+        loop=asyncio.get_running_loop(),
     )
+
+
+async def resume_alerts(services: Services, watcher: Watcher) -> int:
+    """After a restart: what a crash cut short is finished (see bot/storage/outbox.py)."""
+    repeated = await services.storage.outbox.resume_in_flight()
+    if repeated:
+        log.warning("resending %d alerts that were in flight when the bot stopped", repeated)
+    unannounced = await services.recover()
+    return await watcher.announce(unannounced) + await watcher.send_pending()
 
 
 def create_dispatcher(services: Services) -> Dispatcher:
@@ -150,6 +148,10 @@ def create_dispatcher(services: Services) -> Dispatcher:
         settings = services.settings
         watcher = Watcher(services, Broadcaster(bot, services.storage, settings.alert_rate_per_s))
         services.announce = watcher.announce
+        watcher_task.append(
+            asyncio.create_task(health.beat(services.index_settings.data_dir), name="newsbot-beat")
+        )
+        services.run_soon(resume_alerts(services, watcher), "newsbot-resume")
         if settings.watch_dir is not None or settings.feeds:
             watcher_task.append(asyncio.create_task(watcher.run(), name="newsbot-watcher"))
 
@@ -179,7 +181,9 @@ async def run_polling(bot: Bot, dp: Dispatcher, *, handle_signals: bool = True) 
 
 def create_webhook_app(bot: Bot, dp: Dispatcher, settings: BotSettings) -> web.Application:
     """An aiohttp app that accepts updates only with the configured secret token."""
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    if settings.webhook_secret is None:  # BotSettings refuses a webhook URL without one
+        raise ValueError("webhook mode needs NEWSBOT_WEBHOOK_SECRET")
+    secret = settings.webhook_secret.get_secret_value()
     app = web.Application()
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
         app, path=settings.webhook_path
@@ -202,8 +206,8 @@ async def serve(
     settings: BotSettings, index_settings: IndexSettings, rag_settings: RagSettings
 ) -> None:
     """`newsbot bot`: long polling, or a webhook server when NEWSBOT_WEBHOOK_URL is set."""
+    protect_secrets(settings, rag_settings)
     bot = create_bot(settings)
-    protect_token_in_logs(bot.token)
     services = await create_services(settings, index_settings, rag_settings)
     dp = create_dispatcher(services)
     if settings.webhook_url:

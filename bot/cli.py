@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.logs import configure_logging
 from index.dates import parse_date
 from index.errors import IndexError_
 from index.settings import DEFAULT_MODEL, IndexSettings
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", help="a conversation in the terminal")
     sub.add_parser("bot", help="run the Telegram bot")
+    sub.add_parser("health", help="exit 0 when the index is current and the bot's loop beats")
 
     p_eval = sub.add_parser("eval", help="retrieval and answer quality on QA data")
     p_eval.add_argument("--corpus", type=Path, help="corpus.jsonl (id, lang, title, text)")
@@ -75,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--agreements", type=Path, help="labelled articles: agreement detector precision/recall"
     )
     return parser
+
+
+def cmd_health(settings: IndexSettings) -> int:
+    from bot.health import problems
+
+    found = problems(settings.data_dir, settings.index_dir)
+    for problem in found:
+        print(f"unhealthy: {problem}", file=sys.stderr)
+    return 1 if found else 0
 
 
 def cmd_provision(settings: IndexSettings) -> int:
@@ -289,20 +300,14 @@ def cmd_bot(settings: IndexSettings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG
-        if args.verbose
-        else logging.INFO
-        if args.command == "bot"
-        else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("bm25s", "httpx", "sentence_transformers", "faiss"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    level = logging.INFO if args.command == "bot" else logging.WARNING
+    configure_logging(logging.DEBUG if args.verbose else level, verbose=args.verbose)
     settings = IndexSettings()
     try:
         if args.command == "provision":
             return cmd_provision(settings)
+        if args.command == "health":
+            return cmd_health(settings)
         if args.command == "index":
             return cmd_index(args, settings)
         if args.command == "ask":

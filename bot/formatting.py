@@ -1,36 +1,37 @@
-"""Answers and fact-check reports as Telegram HTML messages (pure functions).
+"""Answers, fact-check reports and alerts as Telegram HTML messages (pure functions).
 
-Everything that comes from the corpus or the user is escaped; markup is only ours. Messages are
-packed from whole blocks (a paragraph, one source, one quote) so that a split never cuts a tag.
+Messages are built from aiogram formatting nodes, so text from the corpus or the user is escaped
+by construction and markup is only ours. They are packed by their length after parsing, from whole
+blocks (a paragraph, one source, one quote); a block too long for one message is cut at a line
+break or space, its entities clipped to each piece, so a split never cuts a tag.
 """
 
 from __future__ import annotations
 
-import html
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
-from bot.texts import text
+from aiogram.types import MessageEntity
+from aiogram.utils.formatting import BlockQuote, Bold, Italic, Text, TextLink, as_list
+from aiogram.utils.formatting import sizeof as utf16_len
+
+from bot.telegram_html import to_html
+from bot.texts import phrase, plain, text
 from rag.answer import Answer, Citation
 
 if TYPE_CHECKING:
+    from index.documents import Document
     from rag.alerts import StoryAlert
     from rag.factcheck import CheckReport, ClaimVerdict
     from rag.topics import TopicMatch
 
-# Telegram's limit is 4096 characters of text after parsing; raw HTML is longer than that text,
-# so packing by raw length keeps a margin by construction.
+# Telegram's limit: 4096 characters of text after parsing. Lengths here are UTF-16 code units,
+# which are never fewer than the characters Telegram counts.
 MESSAGE_LIMIT = 4096
-_TAG = re.compile(r"<[^>]+>")
-
-
-def esc(value: str) -> str:
-    return html.escape(value, quote=False)
-
-
-def _attr(value: str) -> str:
-    return html.escape(value, quote=True)
+_BLOCK_GAP = "\n\n"
 
 
 def is_url(source: str) -> bool:
@@ -39,99 +40,139 @@ def is_url(source: str) -> bool:
 
 def display_date(iso: str | None, language: str) -> str:
     if not iso:
-        return text("date_unknown", language)
+        return plain("date_unknown", language)
     if language == "ru" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
         year, month, day = iso.split("-")
         return f"{day}.{month}.{year}"
     return iso
 
 
-def source_line(n: int | None, title: str, date: str | None, source: str, language: str) -> str:
-    """`[n] Title — date — link`: the title links to the article when it has a URL."""
+def source_line(n: int | None, title: str, date: str | None, source: str, language: str) -> Text:
+    """`[n] Title — date — link`: the title links to the article when it has a web address."""
     prefix = f"[{n}] " if n is not None else ""
     when = display_date(date, language)
     if is_url(source):
-        return f'{prefix}<a href="{_attr(source)}">{esc(title)}</a> — {esc(when)}'
-    return f"{prefix}{esc(title)} — {esc(when)} — <i>{esc(source)}</i>"
+        return Text(prefix, TextLink(title, url=source), " — ", when)
+    return Text(prefix, title, " — ", when, " — ", Italic(source))
 
 
-def _hard_split(block: str, limit: int) -> list[str]:
-    """A block too long for one message loses its markup and is cut at spaces."""
-    plain = html.unescape(_TAG.sub("", block))
-    pieces: list[str] = []
-    budget = limit // 2  # escaping can double the length of text full of "&" or "<"
-    while plain:
-        if len(plain) <= budget:
-            pieces.append(plain)
+def _cut_points(body: str, limit: int) -> list[tuple[int, int]]:
+    """(start, end) character spans of `body`, each at most `limit` UTF-16 units, cut at a line
+    break or else a space in the second half of the span, with the whitespace between dropped."""
+    widths = [0, *accumulate(utf16_len(char) for char in body)]
+    spans: list[tuple[int, int]] = []
+    start, n = 0, len(body)
+    while start < n:
+        while start < n and body[start].isspace():
+            start += 1
+        if start == n:
             break
-        cut = plain.rfind(" ", 0, budget)
-        cut = cut if cut > budget // 2 else budget
-        pieces.append(plain[:cut])
-        plain = plain[cut:].lstrip()
-    return [esc(piece) for piece in pieces]
+        end = max(start + 1, bisect_right(widths, widths[start] + limit) - 1)
+        if end < n:
+            half = start + (end - start) // 2
+            cut = body.rfind("\n", half, end + 1)
+            cut = cut if cut > start else body.rfind(" ", half, end + 1)
+            end = cut if cut > start else end
+        stop = end
+        while stop > start and body[stop - 1].isspace():
+            stop -= 1
+        spans.append((start, stop))
+        start = end
+    return spans
 
 
-def pack(blocks: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Join blocks with blank lines into as few messages as fit under `limit` characters."""
-    messages: list[str] = []
-    current = ""
+def _clip(entities: list[MessageEntity], begin: int, end: int) -> list[MessageEntity]:
+    """The entities over UTF-16 range [begin, end), shifted to start at 0, outer ones first."""
+    clipped: list[MessageEntity] = []
+    for e in entities:
+        lo, hi = max(e.offset, begin), min(e.offset + e.length, end)
+        if hi > lo:
+            clipped.append(e.model_copy(update={"offset": lo - begin, "length": hi - lo}))
+    return sorted(clipped, key=lambda e: (e.offset, -e.length))
+
+
+def _hard_split(block: Text, limit: int) -> list[Text]:
+    """A block too long for one message, cut into pieces that keep their markup."""
+    body, entities = block.render()
+    pieces: list[Text] = []
+    for start, stop in _cut_points(body, limit):
+        begin, end = utf16_len(body[:start]), utf16_len(body[:stop])
+        pieces.append(Text.from_entities(body[start:stop], _clip(entities, begin, end)))
+    return pieces
+
+
+def pack(blocks: Iterable[Text], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join blocks with blank lines into as few HTML messages as fit in `limit` after parsing."""
+    messages: list[list[Text]] = []
+    size = 0
     for block in blocks:
-        parts = [block] if len(block) <= limit else _hard_split(block, limit)
+        block_size = len(block)
+        if block_size == 0:
+            continue
+        parts = [block] if block_size <= limit else _hard_split(block, limit)
         for part in parts:
-            candidate = f"{current}\n\n{part}" if current else part
-            if len(candidate) <= limit:
-                current = candidate
+            part_size = len(part)
+            if messages and size + len(_BLOCK_GAP) + part_size <= limit:
+                messages[-1].append(part)
+                size += len(_BLOCK_GAP) + part_size
             else:
-                messages.append(current)
-                current = part
-    if current:
-        messages.append(current)
-    return messages
+                messages.append([part])
+                size = part_size
+    return [to_html(as_list(*parts, sep=_BLOCK_GAP)) for parts in messages]
 
 
-def _sources_blocks(citations: Sequence[Citation], language: str) -> list[str]:
+def _sources_block(citations: Sequence[Citation], language: str) -> Text:
     lines = [source_line(c.n, c.title, c.date, c.source, language) for c in citations]
-    return [f"<b>{text('sources', language)}</b>\n" + "\n".join(lines)]
+    return as_list(Bold(phrase("sources", language)), *lines)
 
 
 def answer_messages(answer: Answer, ui_language: str) -> list[str]:
     """The answer with its [n] markers, then the sources block (or the closest topics)."""
-    blocks = [esc(answer.answer)]
+    blocks = [Text(answer.answer)]
     if answer.citations:
-        blocks += _sources_blocks(answer.citations, ui_language)
+        blocks.append(_sources_block(answer.citations, ui_language))
     elif answer.closest_topics:
-        topics = "\n".join(f"• {esc(t)}" for t in answer.closest_topics)
-        blocks.append(f"<b>{text('closest', ui_language)}</b>\n{topics}")
+        topics = [Text("• ", t) for t in answer.closest_topics]
+        blocks.append(as_list(Bold(phrase("closest", ui_language)), *topics))
     return pack(blocks)
 
 
 def quotes_messages(answer: Answer, ui_language: str) -> list[str]:
     """Each cited quote verbatim, under its source."""
-    blocks = [f"<b>{text('quotes', ui_language)}</b>"]
+    blocks: list[Text] = [Bold(phrase("quotes", ui_language))]
     for c in answer.citations:
         head = source_line(c.n, c.title, c.date, c.source, ui_language)
-        blocks.append(f"{head}\n<blockquote>{esc(c.quote)}</blockquote>")
+        blocks.append(as_list(head, BlockQuote(c.quote)))
     return pack(blocks)
 
 
-def _claim_block(verdict: ClaimVerdict, language: str) -> str:
-    lines = [
-        f"<b>{text('verdict_' + verdict.verdict, language)}</b> "
-        f"({text('confidence', language)} {verdict.confidence:.0%})",
-        f"<i>{esc(verdict.claim)}</i>",
+def _claim_block(verdict: ClaimVerdict, language: str) -> Text:
+    lines: list[Text] = [
+        Text(
+            Bold(phrase("verdict_" + verdict.verdict, language)),
+            " (",
+            phrase("confidence", language),
+            f" {verdict.confidence:.0%})",
+        ),
+        Italic(verdict.claim),
     ]
     for m in verdict.mismatches:
         lines.append(
-            f"{text('mismatch', language)} ({esc(m.kind)}): "
-            f"{text('claim_says', language)} «{esc(m.claim_value)}», "
-            f"{text('source_says', language)} «{esc(m.source_value)}»"
+            Text(
+                phrase("mismatch", language),
+                f" ({m.kind}): ",
+                phrase("claim_says", language),
+                f" «{m.claim_value}», ",
+                phrase("source_says", language),
+                f" «{m.source_value}»",
+            )
         )
     if verdict.sources_disagree:
-        lines.append(text("sources_disagree", language))
+        lines.append(phrase("sources_disagree", language))
     for ev in verdict.evidence:
         lines.append(source_line(None, ev.title, ev.date, ev.source, language))
-        lines.append(f"<blockquote>{esc(ev.quote)}</blockquote>")
-    return "\n".join(lines)
+        lines.append(BlockQuote(ev.quote))
+    return as_list(*lines)
 
 
 def check_messages(report: CheckReport, ui_language: str) -> list[str]:
@@ -140,11 +181,25 @@ def check_messages(report: CheckReport, ui_language: str) -> list[str]:
         return [text("no_claims", ui_language)]
     blocks = [_claim_block(v, ui_language) for v in report.claims]
     if len(report.claims) > 1:
-        overall = text("verdict_" + report.verdict, ui_language)
-        blocks.append(f"<b>{text('overall', ui_language)}: {overall}</b>")
+        overall = phrase("verdict_" + report.verdict, ui_language)
+        blocks.append(Bold(phrase("overall", ui_language), ": ", overall))
     if report.note:
-        blocks.append(f"<i>{esc(report.note)}</i>")
+        blocks.append(Italic(report.note))
     return pack(blocks)
+
+
+def latest_messages(documents: Sequence[Document], language: str) -> list[str]:
+    """/latest: a numbered source line per agreement, newest first."""
+    lines = [
+        source_line(i, d.title, d.date, d.source, language) for i, d in enumerate(documents, 1)
+    ]
+    return pack([Bold(phrase("latest_title", language)), *lines])
+
+
+def subscriptions_message(topics: Sequence[str | None], language: str) -> str:
+    """/subscriptions: one line per subscription; None is the one to every agreement."""
+    lines = [Text("• ", topic or phrase("all_agreements", language)) for topic in topics]
+    return to_html(as_list(phrase("subscriptions", language), *lines))
 
 
 def short_title(answer_text: str, limit: int = 64) -> str:
@@ -166,18 +221,16 @@ def alert_message(
     if len(quote) > ALERT_QUOTE_CHARS:
         quote = quote[: ALERT_QUOTE_CHARS - 1].rstrip() + "…"
     if topic is None or match is None:
-        why = text("alert_all", language)
+        why = phrase("alert_all", language)
     else:
-        why = text(
-            "alert_topic", language, topic=esc(topic), reason=esc(match.reason_for(language))
-        )
-    lines = [
-        f"🤝 <b>{esc(alert.agreement.summary(language))}</b>",
+        why = phrase("alert_topic", language, topic=topic, reason=match.reason_for(language))
+    lines: list[Text] = [
+        Text("🤝 ", Bold(alert.agreement.summary(language))),
         source_line(None, doc.title, doc.date, doc.source, language),
-        f"<blockquote>{esc(quote)}</blockquote>",
-        f"<i>{why}</i>",
+        BlockQuote(quote),
+        Italic(why),
     ]
     if alert.also:
-        lines.append(f"<b>{text('also_reported', language)}</b>")
+        lines.append(Bold(phrase("also_reported", language)))
         lines += [source_line(None, d.title, d.date, d.source, language) for d in alert.also]
-    return pack(["\n".join(lines)])[0]
+    return pack([as_list(*lines)])[0]

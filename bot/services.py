@@ -9,9 +9,10 @@ old one (snapshots are immutable).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +21,13 @@ from typing import Any
 from bot.answer_cache import AnswerCache
 from bot.settings import BotSettings
 from bot.storage import Storage
+from bot.storage.document_log import DONE, PENDING, DocumentVersion
 from index.builder import UpdateReport, update_index
 from index.documents import Document, LoadProblem
+from index.fetch import Fetcher, FetchPolicy
 from index.settings import IndexSettings
 from index.sources import LoadedSources, load_sources
-from rag.agreements import newest_agreements
+from rag.agreements import agreement_sentence
 from rag.alerts import AgreementMemory, StoryAlert
 from rag.answer import Answer
 from rag.engine import AnswerEngine
@@ -33,6 +36,13 @@ from rag.followup import complete, is_follow_up
 from rag.topics import TopicMatch, TopicMatcher
 
 log = logging.getLogger(__name__)
+
+# /latest asks the document log for a few more rows than it shows, in case some were just
+# replaced in the index and not yet re-recorded.
+LATEST_SLACK = 20
+LATEST_WAIT_S = 10.0
+# Documents analysed per executor call at start-up (the first start over a large index).
+RECOVER_BATCH = 500
 
 
 class IndexBusyError(RuntimeError):
@@ -67,6 +77,11 @@ class Services:
     # Set at startup to the watcher's delivery: documents an admin ingests are alerted too.
     announce: Callable[[Sequence[Document]], Coroutine[Any, Any, int]] | None = None
     background: set[asyncio.Task[int]] = field(default_factory=set)
+    # Set once `recover` has brought the document log in line with the index.
+    documents_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # The event loop the services run on (set by create_services), for the index thread's
+    # writes to the database.
+    loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def ingest_dir(self) -> Path:
@@ -94,9 +109,18 @@ class Services:
         return await loop.run_in_executor(self.answer_pool, checker.check, claim_text)
 
     async def story_alerts(self, documents: Sequence[Document]) -> list[StoryAlert]:
-        """The agreement stories among newly indexed `documents` (see rag.alerts)."""
-        indexed = list(self.engine.retriever.snapshot.documents.values())
-        return await asyncio.to_thread(self.agreements.story_alerts, documents, indexed)
+        """The agreement stories among newly indexed `documents` (see rag.alerts); earlier
+        reports are looked for among the documents indexing recorded as agreements only."""
+        live = self.engine.retriever.snapshot.documents
+        earlier = [
+            live[v.doc_id]
+            for v in await self.storage.documents.agreements()
+            if v.doc_id in live and live[v.doc_id].content_hash == v.content_hash
+        ]
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.answer_pool, self.agreements.story_alerts, documents, earlier
+        )
 
     async def match_topics(
         self, topics: Sequence[str], document: Document
@@ -109,20 +133,48 @@ class Services:
         vectors = snapshot.sentence_vectors[rows] if rows else None
         return await asyncio.to_thread(self.topics.match_many, topics, document, vectors)
 
-    def latest_agreements(self, n: int) -> list[Document]:
-        return newest_agreements(self.engine.retriever.snapshot.documents.values(), n)
+    async def latest_agreements(self, n: int) -> list[Document]:
+        """The newest agreement news: a query of what indexing recorded, never a corpus scan.
+
+        Right after start-up the log may still be catching up with documents indexed without
+        the bot; a short wait for that keeps the first /latest from coming back empty."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.documents_ready.wait(), LATEST_WAIT_S)
+        live = self.engine.retriever.snapshot.documents
+        found: list[Document] = []
+        for version in await self.storage.documents.agreements(limit=n + LATEST_SLACK):
+            doc = live.get(version.doc_id)
+            if doc is not None and doc.content_hash == version.content_hash:
+                found.append(doc)
+        return found[:n]
 
     def counts(self) -> tuple[int, int]:
         snapshot = self.engine.retriever.snapshot
         return len(snapshot.documents), len(snapshot)
 
     async def ingest(self, targets: Sequence[str], *, wait: bool = False) -> IngestResult:
-        """Index files, feeds or URLs incrementally, then answer from the new index.
+        """Index files, feeds or URLs from the chat incrementally, then answer from the new index.
 
-        With `wait` the call queues behind a running update instead of failing (the watcher);
-        an admin's command fails fast with IndexBusyError instead.
+        Sources are read before the update lock is taken: a slow server delays its own ingest
+        until the fetch deadline, never the other updates. Chat URLs reach public addresses
+        only (and NEWSBOT_FETCH_ALLOWED_NETWORKS); a source over NEWSBOT_MAX_INGEST_BYTES or
+        with more than NEWSBOT_MAX_INGEST_DOCUMENTS documents is not indexed at all
+        (TooManyDocumentsError). With `wait` the call queues behind a running update instead
+        of failing; otherwise it fails fast with IndexBusyError.
         """
-        return await self._update(lambda: self._index(load_sources(targets), prune=False), wait)
+        if self.index_lock.locked() and not wait:
+            raise IndexBusyError()
+        index = self.index_settings
+        limit = min(index.max_source_bytes, self.settings.max_ingest_bytes)
+        policy = FetchPolicy(allowed_networks=index.fetch_allowed_networks)
+        loaded = await asyncio.to_thread(
+            load_sources,
+            targets,
+            fetcher=Fetcher.from_settings(index, policy, max_bytes=limit),
+            max_file_bytes=limit,
+            max_documents=self.settings.max_ingest_documents,
+        )
+        return await self._update(lambda: self._index(loaded, prune=False), wait)
 
     async def ingest_loaded(self, loaded: LoadedSources) -> IngestResult:
         """Index documents already loaded and cleaned (feed entries fetched by the watcher)."""
@@ -132,16 +184,18 @@ class Services:
         """Alert about `documents` in the background (a fan-out may take minutes)."""
         if self.announce is None or not documents:
             return
-        task: asyncio.Task[int] = asyncio.create_task(
-            self.announce(list(documents)), name="newsbot-announce"
-        )
-        self.background.add(task)
-        task.add_done_callback(self._announced)
+        self.run_soon(self.announce(list(documents)), "newsbot-announce")
 
-    def _announced(self, task: asyncio.Task[int]) -> None:
+    def run_soon(self, work: Coroutine[Any, Any, int], name: str) -> None:
+        """Run `work` in the background; shutdown cancels it, a failure is logged."""
+        task: asyncio.Task[int] = asyncio.create_task(work, name=name)
+        self.background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[int]) -> None:
         self.background.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("alerts for ingested documents failed", exc_info=task.exception())
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
 
     async def reindex(self) -> IngestResult:
         """Bring the index in line with the corpus folder and the ingested documents."""
@@ -154,10 +208,72 @@ class Services:
             raise IndexBusyError()
         async with self.index_lock:
             loop = asyncio.get_running_loop()
+            before = self.engine.retriever.snapshot.documents
             result, engine = await loop.run_in_executor(self.index_pool, work)
             if engine is not None:
                 self._swap(engine)
+                await self._record_indexed(result.changed, before)
             return result
+
+    async def _record_indexed(
+        self, changed: Sequence[Document], before: Mapping[str, Document]
+    ) -> None:
+        """After an update: which changed documents report an agreement (decided once, here);
+        rows of documents the update removed are dropped. They stay pending until announced."""
+        loop = asyncio.get_running_loop()
+        versions = await loop.run_in_executor(self.index_pool, self._analysed, changed)
+        await self.storage.documents.record(versions, PENDING)
+        live = self.engine.retriever.snapshot.documents
+        await self.storage.documents.forget([i for i in before if i not in live])
+
+    def _analysed(self, documents: Sequence[Document]) -> list[DocumentVersion]:
+        return [
+            DocumentVersion(d.doc_id, d.content_hash, d.date, agreement_sentence(d) is not None)
+            for d in documents
+        ]
+
+    def _record_pending(
+        self, documents: Sequence[Document], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        """From the index thread, before the update commits: a crash after the commit then
+        still finds these documents to announce (see `recover`)."""
+        versions = [DocumentVersion(d.doc_id, d.content_hash, d.date) for d in documents]
+        record = self.storage.documents.record(versions, PENDING)
+        asyncio.run_coroutine_threadsafe(record, loop).result()
+
+    async def recover(self) -> list[Document]:
+        """At start-up, under the index lock: bring the document log in line with the live
+        index. Returns the documents a crash left indexed but unannounced (announce them);
+        documents indexed without the bot (`newsbot index`) are recorded, never announced."""
+        async with self.index_lock:
+            live = self.engine.retriever.snapshot.documents
+            logged = {v.doc_id: v for v in await self.storage.documents.versions()}
+            pending = [
+                live[v.doc_id]
+                for v in await self.storage.documents.versions(PENDING)
+                if v.doc_id in live and live[v.doc_id].content_hash == v.content_hash
+            ]
+            stale = [
+                i
+                for i, v in logged.items()
+                if i not in live or live[i].content_hash != v.content_hash
+            ]
+            await self.storage.documents.forget(stale)
+            fresh = [d for i, d in live.items() if i not in logged or i in stale]
+            fresh += [d for d in pending if logged[d.doc_id].is_agreement is None]
+            loop = asyncio.get_running_loop()
+            for start in range(0, len(fresh), RECOVER_BATCH):
+                batch = fresh[start : start + RECOVER_BATCH]
+                versions = await loop.run_in_executor(self.index_pool, self._analysed, batch)
+                pending_ids = {d.doc_id for d in pending}
+                await self.storage.documents.record(
+                    [v for v in versions if v.doc_id in pending_ids], PENDING
+                )
+                await self.storage.documents.record(
+                    [v for v in versions if v.doc_id not in pending_ids], DONE
+                )
+            self.documents_ready.set()
+            return pending
 
     def _swap(self, engine: AnswerEngine) -> None:
         self.checker = FactChecker.from_engine(engine)
@@ -171,11 +287,14 @@ class Services:
             return IngestResult(None, loaded.problems), None
         engine = self.engine
         known = engine.retriever.snapshot.documents
-        changed_ids = {
-            d.doc_id
+        incoming = [
+            d
             for d in loaded.documents
             if d.doc_id not in known or known[d.doc_id].content_hash != d.content_hash
-        }
+        ]
+        changed_ids = {d.doc_id for d in incoming}
+        if incoming and self.loop is not None:
+            self._record_pending(incoming, self.loop)
         report = update_index(
             self.index_settings,
             engine.embedder,

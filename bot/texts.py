@@ -1,8 +1,18 @@
-"""Everything the bot says on its own, in Russian and English (HTML; callers escape values)."""
+"""Everything the bot says on its own, in Russian and English: one table of plain-text templates.
+
+Templates hold no markup. A value is inserted as a formatting node, so a string from a user or the
+corpus is escaped by construction; emphasis is a node too (`Code(error_id)`, or a styled entry of
+the table named by its placeholder, see `_STYLED`).
+"""
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import Any
+
+from aiogram.utils.formatting import Code, Italic, Text
+
+from bot.telegram_html import to_html, to_plain
 
 LANGUAGES = ("ru", "en")
 
@@ -13,9 +23,9 @@ _TEXTS: dict[str, dict[str, str]] = {
             "показываю источники: заголовок, дату и ссылку. Если в статьях ответа нет, я так и "
             "скажу.\n\n"
             "• Просто напишите вопрос, на русском или английском.\n"
-            "• /check <i>утверждение</i> — проверю утверждение по новостям.\n"
+            "• /check {help_claim} — проверю утверждение по новостям.\n"
             "• /latest — последние соглашения.\n"
-            "• /subscribe [<i>тема</i>] — оповещения о новых соглашениях; /subscriptions, "
+            "• /subscribe [{help_topic}] — оповещения о новых соглашениях; /subscriptions, "
             "/unsubscribe.\n"
             "• /lang ru|en — язык интерфейса.\n\n"
             "Например, нажмите на вопрос внизу."
@@ -24,9 +34,9 @@ _TEXTS: dict[str, dict[str, str]] = {
             "Hello! I answer questions about the news from my collection of articles and always "
             "show the sources: title, date and link. If the articles do not answer, I say so.\n\n"
             "• Just type a question, in English or Russian.\n"
-            "• /check <i>claim</i> — I check a claim against the news.\n"
+            "• /check {help_claim} — I check a claim against the news.\n"
             "• /latest — the newest agreements.\n"
-            "• /subscribe [<i>topic</i>] — alerts on new agreements; /subscriptions, "
+            "• /subscribe [{help_topic}] — alerts on new agreements; /subscriptions, "
             "/unsubscribe.\n"
             "• /lang ru|en — interface language.\n\n"
             "For example, tap a question below."
@@ -36,6 +46,13 @@ _TEXTS: dict[str, dict[str, str]] = {
         "ru": "Кто подписал соглашение с ZGC?|Чем Ленинградская область займётся вместе с Китаем?",
         "en": "Who signed the agreement with Beijing?|What did Moscow agree with Innobiz?",
     },
+    "help_claim": {"ru": "утверждение", "en": "claim"},
+    "help_topic": {"ru": "тема", "en": "topic"},
+    "check_example": {
+        "ru": "/check Соглашение с ZGC подписал Собянин",
+        "en": "/check Moscow signed an agreement with Beijing",
+    },
+    "rebuild_command": {"ru": "newsbot index --rebuild", "en": "newsbot index --rebuild"},
     "lang_set": {"ru": "Язык интерфейса: русский.", "en": "Interface language: English."},
     "lang_usage": {
         "ru": "Использование: /lang ru или /lang en",
@@ -67,14 +84,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "This bot is private: only invited users can use it.",
     },
     "error": {
-        "ru": "Извините, что-то пошло не так. Код ошибки: <code>{error_id}</code>.",
-        "en": "Sorry, something went wrong. Error id: <code>{error_id}</code>.",
+        "ru": "Извините, что-то пошло не так. Код ошибки: {error_id}.",
+        "en": "Sorry, something went wrong. Error id: {error_id}.",
     },
     "index_unavailable": {
         "ru": "Поиск по новостям сейчас недоступен: индекс повреждён или не построен. "
-        "Администратор может выполнить <code>newsbot index --rebuild</code>.",
+        "Администратор может выполнить {rebuild_command}.",
         "en": "News search is unavailable: the index is damaged or missing. "
-        "An administrator can run <code>newsbot index --rebuild</code>.",
+        "An administrator can run {rebuild_command}.",
     },
     "sources": {"ru": "Источники", "en": "Sources"},
     "quotes": {"ru": "Цитаты", "en": "Quotes"},
@@ -88,10 +105,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     "closest": {"ru": "Близкие темы в базе:", "en": "Closest topics in the collection:"},
     "check_usage": {
         "ru": "Напишите /check и утверждение, например: "
-        "<code>/check Соглашение с ZGC подписал Собянин</code>. Можно ответить командой /check "
+        "{check_example}. Можно ответить командой /check "
         "на пересланное сообщение.",
         "en": "Send /check followed by a claim, e.g. "
-        "<code>/check Moscow signed an agreement with Beijing</code>. You can also reply /check "
+        "{check_example}. You can also reply /check "
         "to a forwarded message.",
     },
     "verdict_supported": {"ru": "✅ Подтверждается", "en": "✅ Supported"},
@@ -187,6 +204,16 @@ _TEXTS: dict[str, dict[str, str]] = {
         "ru": "Тема слишком длинная (максимум {limit} символов).",
         "en": "The topic is too long (at most {limit} characters).",
     },
+    "ingest_too_big_unsized": {
+        "ru": "Файл больше {limit} байт — это максимум для /ingest. Ничего не сохранено.",
+        "en": "The file is larger than {limit} bytes, the most /ingest reads. Nothing was kept.",
+    },
+    "ingest_too_many": {
+        "ru": "Не проиндексировано: в источнике {found} документов, а один /ingest добавляет "
+        "не больше {limit}. Разделите его на части поменьше.",
+        "en": "Not indexed: the source has {found} documents, and one /ingest adds at most "
+        "{limit}. Split it into smaller parts.",
+    },
     "inline_no_answer": {"ru": "Ответа в новостях нет", "en": "No answer in the news"},
 }
 
@@ -198,11 +225,54 @@ def normalise_language(code: str | None) -> str:
     return "en"
 
 
-def text(key: str, language: str, **values: Any) -> str:
+# A placeholder that names another entry (`{help_claim}`) is filled with that entry, shown in the
+# style given here: templates stay plain text, and a word and its emphasis are translated once.
+_STYLED: dict[str, type[Text]] = {
+    "help_claim": Italic,
+    "help_topic": Italic,
+    "check_example": Code,
+    "rebuild_command": Code,
+}
+
+
+def phrase(key: str, language: str, **values: Any) -> Text:
+    """The entry as a formatting node; each value is inserted as a node (a string is escaped).
+
+    A value may itself be a node (`Code(error_id)`); a format spec (`{n:,}`) applies to the rest.
+    """
     entry = _TEXTS[key]
     template = entry.get(language) or entry["en"]
-    return template.format(**values) if values else template
+    formatter = Formatter()
+    nodes: list[Any] = []
+    for literal, field, spec, conversion in formatter.parse(template):
+        if literal:
+            nodes.append(literal)
+        if field is None:
+            continue
+        if field in values:
+            value = values[field]
+        elif field in _TEXTS:  # another entry of the table, in its style if it has one
+            value = _STYLED.get(field, Text)(phrase(field, language))
+        else:
+            raise KeyError(f"text {key!r} needs a value for {{{field}}}")
+        if isinstance(value, Text):
+            nodes.append(value)
+        else:
+            nodes.append(
+                formatter.format_field(formatter.convert_field(value, conversion), spec or "")
+            )
+    return Text(*nodes)
+
+
+def text(key: str, language: str, **values: Any) -> str:
+    """The entry as Telegram HTML, for messages sent with parse_mode=HTML."""
+    return to_html(phrase(key, language, **values))
+
+
+def plain(key: str, language: str, **values: Any) -> str:
+    """The entry as the user reads it, for buttons, pop-ups and inline titles (no parse mode)."""
+    return to_plain(phrase(key, language, **values))
 
 
 def examples(language: str) -> list[str]:
-    return text("examples", language).split("|")
+    return plain("examples", language).split("|")

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
-
 from bot.broadcaster import Broadcaster, Delivery
 from bot.formatting import alert_message
 from bot.services import Services
 from bot.storage import Subscription
+from bot.storage.outbox import BLOCKED, SENT, PendingAlert, Recipient
 from index.documents import Document, LoadProblem, LoadResult
+from index.fetch import ANY_HOST, Fetcher, FetchError
 from index.loaders import load_path, parse_feed
 from index.sources import LoadedSources, add_cleaned
 from rag.alerts import StoryAlert
@@ -30,10 +30,10 @@ from rag.topics import TopicMatch
 
 log = logging.getLogger(__name__)
 
-FEED_TIMEOUT_S = 20.0
-MAX_FEED_BYTES = 10_000_000
 # A file modified this recently may still be being written; it is read on the next poll.
 SETTLE_S = 0.5
+# Outbox rows read per round of sending.
+OUTBOX_BATCH = 500
 
 
 @dataclass
@@ -47,6 +47,7 @@ class Watcher:
         self._services = services
         self._broadcaster = broadcaster
         self._seen_files: dict[Path, tuple[int, int]] = {}
+        self._sending = asyncio.Lock()
         self._feeds: dict[str, _FeedState] = defaultdict(_FeedState)
 
     async def run(self) -> None:
@@ -81,13 +82,38 @@ class Watcher:
         return await self.announce(result.changed)
 
     async def announce(self, documents: Sequence[Document]) -> int:
-        """Alert subscribers to the agreement stories among newly indexed `documents`."""
+        """Alert subscribers to the agreement stories among newly indexed `documents`.
+
+        Every alert is written to the outbox with its message before any is sent, in the same
+        transaction that marks its documents announced; then the outbox is sent. A crash at
+        any point loses nothing: start-up announces documents still pending and sends what
+        the outbox holds (bot/storage/outbox.py).
+        """
         if not documents:
             return 0
-        alerts = await self._services.story_alerts(documents)
+        storage = self._services.storage
+        announced: set[str] = set()
+        for alert in await self._services.story_alerts(documents):
+            story_docs = [alert.document.doc_id, *(d.doc_id for d in alert.also)]
+            await storage.outbox.enqueue(
+                alert.story_id,
+                alert.document.doc_id,
+                await self._recipients(alert),
+                done_doc_ids=story_docs,
+            )
+            announced.update(story_docs)
+        await storage.documents.mark_done(
+            [d.doc_id for d in documents if d.doc_id not in announced]
+        )
+        return await self.send_pending()
+
+    async def send_pending(self) -> int:
+        """Send every alert waiting in the outbox; returns how many were delivered."""
         sent = 0
-        for alert in alerts:
-            sent += await self._deliver(alert)
+        async with self._sending:  # one sender per process; `take` guards across processes
+            while batch := await self._services.storage.outbox.pending(limit=OUTBOX_BATCH):
+                results = await asyncio.gather(*(self._send_one(a) for a in batch))
+                sent += sum(1 for r in results if r is Delivery.SENT)
         return sent
 
     def _new_files(self) -> dict[Path, tuple[int, int]]:
@@ -97,7 +123,11 @@ class Watcher:
             return {}
         now = time.time()
         fresh: dict[Path, tuple[int, int]] = {}
-        for path in sorted(folder.rglob("*")):
+        present = sorted(folder.rglob("*"))
+        # Deleted files are forgotten, so the memory is bounded by the folder, not its history.
+        for gone in self._seen_files.keys() - set(present):
+            del self._seen_files[gone]
+        for path in present:
             if path.name.startswith(".") or path.suffix in {".tmp", ".part"}:
                 continue
             try:
@@ -112,66 +142,62 @@ class Watcher:
         return fresh
 
     async def _fetch_feed(self, url: str) -> LoadResult:
-        """The feed's entries; a conditional GET, so an unchanged feed costs one 304."""
-        state = self._feeds[url]
-        headers: dict[str, str] = {}
-        if state.etag:
-            headers["If-None-Match"] = state.etag
-        if state.modified:
-            headers["If-Modified-Since"] = state.modified
-        timeout = aiohttp.ClientTimeout(total=FEED_TIMEOUT_S)
-        try:
-            async with (
-                aiohttp.ClientSession(timeout=timeout) as session,
-                session.get(url, headers=headers) as response,
-            ):
-                if response.status == 304:
-                    return LoadResult()
-                if response.status != 200:
-                    return LoadResult(problems=[LoadProblem(url, f"HTTP {response.status}")])
-                body = await response.content.read(MAX_FEED_BYTES + 1)
-                if len(body) > MAX_FEED_BYTES:
-                    return LoadResult(problems=[LoadProblem(url, "feed larger than 10 MB")])
-                state.etag = response.headers.get("ETag")
-                state.modified = response.headers.get("Last-Modified")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            return LoadResult(problems=[LoadProblem(url, f"feed unreachable: {exc}")])
-        return await asyncio.to_thread(parse_feed, body, url)
+        """The feed's entries; a conditional GET, so an unchanged feed costs one 304.
 
-    async def _deliver(self, alert: StoryAlert) -> int:
-        """One message per matching user (whatever number of their topics match)."""
-        subscriptions = await self._services.storage.active_subscriptions()
+        Feeds are the operator's own list (NEWSBOT_FEEDS), so they may be on any host; they are
+        read through the project's one fetcher all the same (timeouts, size cap, redirects).
+        """
+        state = self._feeds[url]
+        fetcher = Fetcher.from_settings(self._services.index_settings, ANY_HOST)
+        try:
+            fetched = await asyncio.to_thread(
+                fetcher.get, url, etag=state.etag, modified=state.modified
+            )
+        except FetchError as exc:
+            return LoadResult(problems=[LoadProblem(url, str(exc))])
+        if fetched.not_modified:
+            return LoadResult()
+        state.etag, state.modified = fetched.etag, fetched.last_modified
+        return await asyncio.to_thread(parse_feed, fetched.body, url)
+
+    async def _recipients(self, alert: StoryAlert) -> list[Recipient]:
+        """One message per matching user (whatever number of their topics match), in the
+        user's language."""
+        storage = self._services.storage
+        subscriptions = await storage.active_subscriptions()
         topics = sorted({s.topic for s in subscriptions if s.topic is not None})
         matches = await self._services.match_topics(topics, alert.document)
-        recipients: dict[int, tuple[Subscription, TopicMatch | None]] = {}
+        chosen: dict[int, tuple[Subscription, TopicMatch | None]] = {}
         for sub in subscriptions:  # a matching topic says more than "all agreements"
             if sub.topic is None:
-                recipients.setdefault(sub.user_id, (sub, None))
+                chosen.setdefault(sub.user_id, (sub, None))
             elif sub.topic in matches:
-                current = recipients.get(sub.user_id)
+                current = chosen.get(sub.user_id)
                 if current is None or current[1] is None:
-                    recipients[sub.user_id] = (sub, matches[sub.topic])
-        sends = [self._send_one(alert, sub, match) for sub, match in recipients.values()]
-        results = await asyncio.gather(*sends)
-        return sum(1 for r in results if r is Delivery.SENT)
+                    chosen[sub.user_id] = (sub, matches[sub.topic])
+        users = await storage.get_users(list(chosen))
+        messages: dict[tuple[str | None, str], str] = {}  # one rendering per topic and language
+        recipients = []
+        for sub, match in chosen.values():
+            user = users.get(sub.user_id)
+            key = (sub.topic if match is not None else None, user.language if user else "en")
+            if key not in messages:
+                messages[key] = alert_message(alert, key[0], match, key[1])
+            recipients.append(Recipient(sub.user_id, sub.chat_id, messages[key]))
+        return recipients
 
-    async def _send_one(
-        self, alert: StoryAlert, sub: Subscription, match: TopicMatch | None
-    ) -> Delivery | None:
-        """Claim, then send at once: claims never run far ahead of sending, so the first alert
-        goes out without waiting for every claim, and a crash strands few claims."""
+    async def _send_one(self, alert: PendingAlert) -> Delivery | None:
+        """Take, then send at once: takes never run far ahead of sending, so a crash leaves
+        at most the broadcaster's slots in flight (the only sends that can repeat)."""
+        outbox = self._services.storage.outbox
         async with self._broadcaster.slots:
-            return await self._claim_and_send(alert, sub, match)
-
-    async def _claim_and_send(
-        self, alert: StoryAlert, sub: Subscription, match: TopicMatch | None
-    ) -> Delivery | None:
-        storage = self._services.storage
-        if not await storage.claim_alert(sub.user_id, alert.story_id, alert.document.doc_id):
-            return None  # this user already has this story
-        user = await storage.get_user(sub.user_id)
-        message = alert_message(alert, sub.topic, match, user.language if user else "en")
-        delivery = await self._broadcaster.send(sub.chat_id, message)
-        if delivery is Delivery.FAILED:
-            await storage.release_alert(sub.user_id, alert.story_id)
-        return delivery
+            if not await outbox.take(alert.id):
+                return None  # another sender has it
+            delivery = await self._broadcaster.send(alert.chat_id, alert.message)
+            if delivery is Delivery.FAILED:
+                await outbox.release(
+                    alert.id
+                )  # Telegram refused it for good: a later report may retry
+            else:
+                await outbox.finish(alert.id, SENT if delivery is Delivery.SENT else BLOCKED)
+            return delivery

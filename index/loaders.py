@@ -7,6 +7,7 @@ and ids are derived from names, so two loads of the same folder give the same do
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -16,15 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from index.documents import LoadProblem, LoadResult, RawDocument
-from index.settings import REPO_ROOT
+from index.fetch import Fetcher, FetchError
+from index.settings import DEFAULT_MAX_SOURCE_BYTES, REPO_ROOT
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = DEFAULT_MAX_SOURCE_BYTES
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSON_SUFFIXES = frozenset({".json", ".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 CP1251_MIN_CYRILLIC = 0.5  # share of Russian letters among letters for a cp1251 guess
-URL_TIMEOUT_S = 20
+# Public addresses only, default limits: a caller that trusts its URLs passes its own fetcher.
+PUBLIC_FETCHER = Fetcher()
 
 _HTML_START_RE = re.compile(r"^\s*<(?:!doctype|html|head|body|article|div|p|section)\b", re.I)
 _RU_LETTER_RE = re.compile(r"[а-яёА-ЯЁ]")
@@ -64,11 +67,15 @@ def decode_bytes(data: bytes) -> str:
     raise _Unreadable("undecodable: not UTF-8, and not Russian text in cp1251")
 
 
-def _read_text(path: Path, max_bytes: int) -> str:
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
     size = path.stat().st_size
     if size > max_bytes:
         raise _Unreadable(f"file too large ({size} bytes > {max_bytes})")
-    text = decode_bytes(path.read_bytes())
+    return path.read_bytes()
+
+
+def _read_text(path: Path, max_bytes: int) -> str:
+    text = decode_bytes(_read_bytes(path, max_bytes))
     if not text.strip():
         raise _Unreadable("empty file")
     return text
@@ -222,24 +229,34 @@ def _struct_date(value: Any) -> str | None:
     return None
 
 
-def load_feed(url_or_path: str) -> LoadResult:
-    """Entries of an RSS/Atom feed (URL or file) as HTML documents; a broken feed is a problem."""
+def load_feed(
+    url_or_path: str, *, fetcher: Fetcher = PUBLIC_FETCHER, max_bytes: int = MAX_FILE_BYTES
+) -> LoadResult:
+    """Entries of an RSS/Atom feed at a URL (read through `fetcher`) or in a file."""
+    if url_or_path.startswith(("http://", "https://")):
+        try:
+            fetched = fetcher.get(url_or_path)
+        except FetchError as exc:
+            return LoadResult(problems=[LoadProblem(url_or_path, str(exc))])
+        return parse_feed(fetched.body, url_or_path)
+    path = Path(url_or_path)
+    if not path.is_file():
+        return LoadResult(problems=[LoadProblem(url_or_path, "no such feed file")])
+    try:
+        data = _read_bytes(path, max_bytes)
+    except (_Unreadable, OSError) as exc:
+        return LoadResult(problems=[LoadProblem(url_or_path, str(exc))])
+    return parse_feed(data, url_or_path)
 
-    result = LoadResult()
-    is_local = "://" not in url_or_path and not url_or_path.lstrip().startswith("<")
-    if is_local and not Path(url_or_path).is_file():
-        result.problems.append(LoadProblem(url_or_path, "no such feed file"))
-        return result
-    return parse_feed(url_or_path, url_or_path)
 
-
-def parse_feed(data: str | bytes, source: str) -> LoadResult:
-    """Entries of feed `data` (a feed document, or what feedparser can fetch) from `source`."""
+def parse_feed(data: bytes, source: str) -> LoadResult:
+    """Entries of the feed document `data` from `source`; parsing only, never fetching."""
     import feedparser
 
     result = LoadResult()
     try:
-        feed = feedparser.parse(data)
+        # A stream, never bytes: feedparser opens bytes that name a file ("/etc/...") as one.
+        feed = feedparser.parse(io.BytesIO(data))
     except Exception as exc:  # feedparser on hostile input; report, never raise
         result.problems.append(LoadProblem(source, f"feed unreadable: {exc}"))
         return result
@@ -280,28 +297,25 @@ def parse_feed(data: str | bytes, source: str) -> LoadResult:
     return result
 
 
-def load_url(url: str, *, allow_private_hosts: bool = False) -> LoadResult:
-    """One web page, main text extracted with its title/date; network errors are problems.
+def load_url(url: str, *, fetcher: Fetcher = PUBLIC_FETCHER) -> LoadResult:
+    """A feed's entries or a web page's article, whichever `url` serves, fetched once.
 
-    trafilatura refuses non-public addresses by default (SSRF protection); only tests serving
-    pages on 127.0.0.1 should pass `allow_private_hosts=True`.
+    Only `fetcher` touches the network (by default: public addresses only); the feed parser and
+    trafilatura get the bytes it read.
     """
+    try:
+        fetched = fetcher.get(url)
+    except FetchError as exc:
+        return LoadResult(problems=[LoadProblem(url, str(exc))])
+    feed = parse_feed(fetched.body, url)
+    return feed if feed.documents else extract_article(fetched.body, url)
+
+
+def extract_article(html: bytes, url: str) -> LoadResult:
+    """The main text of the page `html` from `url`, with its title and date."""
     import trafilatura
-    from trafilatura.settings import use_config
 
     result = LoadResult()
-    config = use_config()
-    config.set("DEFAULT", "DOWNLOAD_TIMEOUT", str(URL_TIMEOUT_S))
-    if allow_private_hosts:
-        config.set("DEFAULT", "SSRF_PROTECTION", "off")
-    try:
-        html = trafilatura.fetch_url(url, config=config)
-    except Exception as exc:  # any network/SSRF error is a load problem
-        result.problems.append(LoadProblem(url, f"download failed: {exc}"))
-        return result
-    if not html:
-        result.problems.append(LoadProblem(url, "download failed (no response or HTTP error)"))
-        return result
     try:
         extracted = trafilatura.bare_extraction(
             html,
@@ -310,7 +324,6 @@ def load_url(url: str, *, allow_private_hosts: bool = False) -> LoadResult:
             include_tables=False,
             with_metadata=True,
             date_extraction_params={"extensive_search": False, "original_date": True},
-            config=config,
         )
     except Exception as exc:  # a parser on hostile input: report it
         result.problems.append(LoadProblem(url, f"extraction failed: {exc}"))

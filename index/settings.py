@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import IPvAnyNetwork, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+# The largest file, web page or feed a loader reads (decompressed).
+DEFAULT_MAX_SOURCE_BYTES = 20_000_000
 
 
 def _default_model_dir() -> Path:
@@ -37,6 +40,24 @@ class IndexSettings(BaseSettings):
     chunk_overlap_sentences: int = 1
     # Past this many chunks exact search gets slow (see bench/): switch to an approximate index.
     exact_search_max_chunks: int = 20_000
+
+    # Reading sources. Every URL goes through index/fetch.py: these bound one fetch.
+    max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
+    fetch_connect_timeout_s: float = 10.0
+    fetch_read_timeout_s: float = 20.0
+    # The whole fetch, redirects included: a server trickling bytes cannot hold it longer.
+    fetch_deadline_s: float = 30.0
+    fetch_max_redirects: int = 5
+    # Non-public networks a URL from the chat (/ingest) may reach anyway, e.g. an intranet news
+    # server (comma-separated CIDRs); by default a chat's URLs reach public addresses only.
+    fetch_allowed_networks: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
+
+    @field_validator("fetch_allowed_networks", mode="before")
+    @classmethod
+    def _network_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @property
     def index_dir(self) -> Path:

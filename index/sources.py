@@ -8,8 +8,18 @@ from pathlib import Path
 
 from index.cleaning import clean_document
 from index.documents import Document, LoadProblem, LoadResult
-from index.loaders import load_feed, load_path, load_url
+from index.fetch import Fetcher
+from index.loaders import MAX_FILE_BYTES, PUBLIC_FETCHER, load_path, load_url
 from index.settings import REPO_ROOT
+
+
+class TooManyDocumentsError(ValueError):
+    """More documents than one ingest may add: refused whole, so nothing is half-indexed."""
+
+    def __init__(self, found: int, limit: int) -> None:
+        super().__init__(f"{found} documents, more than the {limit} one ingest may add")
+        self.found = found
+        self.limit = limit
 
 
 @dataclass
@@ -29,11 +39,10 @@ def _folder_prefix(path: Path) -> str:
         return str(resolved) + "/"
 
 
-def _load_target(target: str) -> LoadResult:
+def _load_target(target: str, fetcher: Fetcher, max_file_bytes: int) -> LoadResult:
     if target.startswith(("http://", "https://")):
-        result = load_feed(target)
-        return result if result.documents else load_url(target)
-    return load_path(Path(target))
+        return load_url(target, fetcher=fetcher)
+    return load_path(Path(target), max_bytes=max_file_bytes)
 
 
 def add_cleaned(result: LoadResult, loaded: LoadedSources) -> None:
@@ -47,11 +56,23 @@ def add_cleaned(result: LoadResult, loaded: LoadedSources) -> None:
             loaded.documents.append(doc)
 
 
-def load_sources(targets: Sequence[str]) -> LoadedSources:
-    """Load and clean every target (folder, file, feed or page URL); problems are collected."""
+def load_sources(
+    targets: Sequence[str],
+    *,
+    fetcher: Fetcher = PUBLIC_FETCHER,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    max_documents: int | None = None,
+) -> LoadedSources:
+    """Load and clean every target (folder, file, feed or page URL); problems are collected.
+
+    URLs are read through `fetcher` only (by default: public addresses only). More than
+    `max_documents` documents in all raise TooManyDocumentsError.
+    """
     loaded = LoadedSources()
     for target in targets:
-        add_cleaned(_load_target(target), loaded)
+        add_cleaned(_load_target(target, fetcher, max_file_bytes), loaded)
         if len(targets) == 1 and Path(target).is_dir():
             loaded.prune_prefix = _folder_prefix(Path(target))
+    if max_documents is not None and len(loaded.documents) > max_documents:
+        raise TooManyDocumentsError(len(loaded.documents), max_documents)
     return loaded

@@ -208,7 +208,7 @@ class AnswerEngine:
                 add_story_sources(answer, self.retriever.snapshot)
             # The extractive pass decides whether the corpus answers at all; the LLM only rewords.
             if answer.answered and self.chat_model is not None:
-                generated = generate(self.chat_model, question, reading)
+                generated = generate(self.chat_model, question, reading, self.settings.llm_api_key)
                 if generated is not None:
                     answer = generated
         t3 = time.perf_counter()

@@ -13,9 +13,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import SecretStr
+
 from index.chunking import split_sentences
 from rag.answer import Answer, Citation
 from rag.hits import Hit
+from rag.provider_errors import describe_provider_error
 from rag.question import Question
 from rag.settings import RagSettings
 
@@ -81,17 +84,28 @@ def make_chat_model(settings: RagSettings) -> Any:
         kwargs["api_key"] = settings.llm_api_key.get_secret_value()
     try:
         return init_chat_model(settings.llm_model, model_provider=settings.llm_provider, **kwargs)
-    except Exception:  # unknown provider, missing provider package, bad arguments
-        log.warning("cannot create the LLM chat model; answers stay extractive", exc_info=True)
+    except Exception as exc:  # unknown provider, missing provider package, bad arguments
+        log.warning(
+            "cannot create the LLM chat model (%s); answers stay extractive",
+            describe_provider_error(exc, settings.llm_api_key),
+        )
         return None
 
 
-def generate(chat_model: Any, question: Question, hits: Sequence[Hit]) -> Answer | None:
+def generate(
+    chat_model: Any,
+    question: Question,
+    hits: Sequence[Hit],
+    api_key: SecretStr | None = None,
+) -> Answer | None:
     """A verified generative answer, or None so the caller uses the extractive one."""
     try:
         reply = chat_model.invoke(build_messages(question, hits))
-    except Exception:  # any provider failure means: fall back
-        log.warning("LLM call failed; falling back to the extractive answer", exc_info=True)
+    except Exception as exc:  # any provider failure means: fall back
+        log.warning(
+            "LLM call failed (%s); falling back to the extractive answer",
+            describe_provider_error(exc, api_key),
+        )
         return None
     text = str(getattr(reply, "content", reply)).strip()
     if not text or "NO_ANSWER" in text:

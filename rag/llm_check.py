@@ -27,6 +27,7 @@ from rag.factcheck import (
     ClaimVerdict,
     Evidence,
 )
+from rag.provider_errors import describe_provider_error
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +156,6 @@ def judge(reply: str, builtin: ClaimVerdict, quotes: Sequence[Evidence]) -> Clai
     return result
 
 
-def _redacted(text: str, api_key: SecretStr | None) -> str:
-    secret = api_key.get_secret_value() if api_key is not None else ""
-    return text.replace(secret, "***") if secret else text
-
-
 def llm_verdict(
     chat_model: Any,
     analysis: ClaimAnalysis,
@@ -178,8 +174,7 @@ def llm_verdict(
     except Exception as e:  # any provider failure or bad answer means: the built-in verdict
         # No traceback: provider errors may echo request headers, so only a redacted message.
         log.warning(
-            "LLM fact-check failed (%s: %s); keeping the built-in verdict",
-            type(e).__name__,
-            _redacted(str(e), api_key)[:300],
+            "LLM fact-check failed (%s); keeping the built-in verdict",
+            describe_provider_error(e, api_key),
         )
         return builtin

@@ -23,6 +23,7 @@ from rag.settings import RagSettings
 from tests.bot_harness import ADMIN, bot_settings, private_index, running_bot
 from tests.telegram_server import FakeTelegram, post_webhook_update
 
+WEBHOOK_SECRET = "s3cret-token-of-at-least-32-chars_x"
 RU_USER = 7101
 EN_USER = 7102
 
@@ -236,7 +237,7 @@ async def test_telegram_errors_429_and_500_are_retried(
     assert statuses == [429, 500, 200]
 
 
-async def test_unexpected_error_gets_an_apology_with_an_id_and_the_token_is_never_logged(
+async def test_unexpected_error_gets_an_apology_with_an_id_that_the_log_has(
     tg: FakeTelegram, bot_services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -246,9 +247,7 @@ async def test_unexpected_error_gets_an_apology_with_an_id_and_the_token_is_neve
     match = re.search(r"Error id: <code>(\w+)</code>", apology["text"])
     assert match is not None
     logged = [r for r in caplog.records if match.group(1) in r.getMessage()]
-    assert logged and logged[0].exc_info is not None
-    secret = tg.token.split(":", 1)[1]
-    assert all(secret not in r.getMessage() for r in caplog.records)
+    assert logged and logged[0].exc_info is not None  # secrets: tests/test_security.py
     tg.push_message(EN_USER, "/help", language_code="en")
     assert "Hello" in (await tg.wait_sent(EN_USER, count=2))[1]["text"]
 
@@ -337,7 +336,7 @@ async def test_webhook_mode_checks_the_secret(
         tg,
         tmp_path,
         webhook_url="https://bot.example.org/telegram/webhook",
-        webhook_secret="s3cret-token",
+        webhook_secret=WEBHOOK_SECRET,
         webhook_host="127.0.0.1",
         webhook_port=port,
     )
@@ -350,13 +349,13 @@ async def test_webhook_mode_checks_the_secret(
     try:
         (hook,) = await tg.wait_for("setWebhook")
         assert hook.params["url"] == settings.webhook_url
-        assert hook.params["secret_token"] == "s3cret-token"
+        assert hook.params["secret_token"] == WEBHOOK_SECRET
         url = f"http://127.0.0.1:{port}{settings.webhook_path}"
         update = tg.message_update(EN_USER, "Who signed the ZGC agreement?", language_code="en")
         assert await post_webhook_update(url, update, secret="wrong") == 401
         assert await post_webhook_update(url, update) == 401
         assert not tg.sent(EN_USER)
-        assert await post_webhook_update(url, update, secret="s3cret-token") == 200
+        assert await post_webhook_update(url, update, secret=WEBHOOK_SECRET) == 200
         (answer,) = await tg.wait_sent(EN_USER)
         assert "Valetov" in answer["text"]
     finally:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from index.cleaning import boilerplate_category, clean_document, is_site_notice
+from index.cleaning import boilerplate_category, clean_document, content_hash, is_site_notice
 from index.documents import Document, RawDocument
 from index.language import detect_language
 from index.settings import REPO_ROOT
+from index.sources import load_sources
 
 CORPUS = REPO_ROOT / "data" / "corpus"
 
@@ -122,12 +126,87 @@ def test_bundled_paragraphs_are_verbatim_lines_of_the_source() -> None:
             assert paragraph in squashed, (path.name, paragraph[:60])
 
 
-def test_content_hash_is_sha256_of_fields() -> None:
-    _, doc = corpus_doc("000")
-    payload = json.dumps([doc.title, doc.date, doc.text, doc.source], ensure_ascii=False)
-    assert doc.content_hash == hashlib.sha256(payload.encode()).hexdigest()
-    _, again = corpus_doc("000")
-    assert again == doc
+# --- content hash: how an update tells a changed article from an unchanged one ---------------
+
+HASHED = {
+    "title": "Новый парк на севере столицы",
+    "date": "2024-05-01",
+    "text": f"{RU_BODY}\n\n{RU_BODY2}",
+    "source": "https://example.org/news/park",
+}
+
+
+def hashed_doc(**changes: str | None) -> Document:
+    fields = {**HASHED, **changes}
+    raw = RawDocument(
+        doc_id="park",
+        text=fields["text"] or "",
+        source=fields["source"] or "",
+        title=fields["title"],
+        date=fields["date"],
+    )
+    doc = clean_document(raw)
+    assert doc is not None
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("title", "Новый парк на юге столицы"),
+        ("date", "2024-05-02"),
+        ("date", None),
+        ("text", f"{RU_BODY}\n\n{RU_BODY2.replace('весной', 'осенью')}"),
+        ("text", RU_BODY),
+        ("source", "https://example.org/news/park-2"),
+    ],
+)
+def test_content_hash_changes_with_every_indexed_field(field: str, value: str | None) -> None:
+    """An update re-indexes (and re-analyses for alerts) only documents whose hash changed."""
+    base, changed = hashed_doc(), hashed_doc(**{field: value})
+    assert getattr(changed, field) != getattr(base, field)  # the change survived cleaning
+    assert changed.content_hash != base.content_hash
+
+
+def test_content_hash_is_the_same_for_the_same_documents_loaded_twice() -> None:
+    first = {d.doc_id: d.content_hash for d in load_sources([str(CORPUS)]).documents}
+    again = {d.doc_id: d.content_hash for d in load_sources([str(CORPUS)]).documents}
+    assert first == again and len(first) == 5
+    assert len(set(first.values())) == 5
+    assert hashed_doc().content_hash == hashed_doc().content_hash
+
+
+def test_content_hash_is_the_same_in_another_process() -> None:
+    """The hash is stored in the index and compared by the next run: nothing in it may depend
+    on the process (Python's salted `hash()`, object ids, time)."""
+    here = {d.doc_id: d.content_hash for d in load_sources([str(CORPUS)]).documents}
+    code = (
+        "import json, sys\n"
+        "from index.sources import load_sources\n"
+        "docs = load_sources([sys.argv[1]]).documents\n"
+        "print(json.dumps({d.doc_id: d.content_hash for d in docs}))\n"
+    )
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(CORPUS)],
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        assert json.loads(done.stdout) == here, seed
+
+
+@pytest.mark.parametrize(("left", "right"), list(itertools.combinations(range(4), 2)))
+def test_content_hash_sees_a_shifted_field_boundary(left: int, right: int) -> None:
+    """A character moved across two fields ("ab" + "c", "a" + "bc") makes another document."""
+    one = ["Title", "2024-05-01", "Text.", "source"]
+    two = list(one)
+    one[left], one[right] = "ab", "c"
+    two[left], two[right] = "a", "bc"
+    assert content_hash(*one) != content_hash(*two)
 
 
 # --- one rule at a time, synthetic -------------------------------------------------------------

@@ -30,6 +30,7 @@ def _assert_quotes_verbatim(engine: AnswerEngine, answer: Answer) -> None:
     snapshot = engine.retriever.snapshot
     for c in answer.citations:
         chunk = snapshot.chunk(c.chunk_id)
+        assert c.quote.strip(), c.chunk_id  # "" is in every text
         assert c.quote in chunk.text, (c.chunk_id, c.quote)
         doc = snapshot.documents[c.doc_id]
         assert (c.title, c.date, c.source) == (doc.title, doc.date, doc.source)
@@ -82,18 +83,45 @@ def test_off_corpus_questions_are_refused(engine: AnswerEngine, question: str) -
     assert answer.closest_topics  # offers the nearest topics instead of guessing
 
 
-def test_every_quote_is_verbatim_across_questions(engine: AnswerEngine) -> None:
-    for q in [
-        "Кто возглавляет Московский инновационный кластер?",
-        "What will the digital platform i.moscow be translated into?",
-        "С какой ассоциацией договорилась Москва?",
-        "Сколько заявок привлекла программа «Московский акселератор»?",
-        "When will the final of the Russian-Chinese innovation contest take place?",
-        "Who chaired the meeting of the supervisory board?",
-    ]:
-        answer = engine.ask(q)
-        if answer.answered:
-            _assert_quotes_verbatim(engine, answer)
+# Facts each bundled article states in so many words (two or more per article, RU and EN, both
+# directions across languages): the engine must answer them, so the verbatim property below is
+# checked on answers that exist. Which passage is cited is not asserted (that is accuracy).
+ON_CORPUS_QUESTIONS = [
+    pytest.param("What will the digital platform i.moscow be translated into?", id="000-en-1"),
+    pytest.param(
+        "Where will the final of the Russian-Chinese innovation contest be held?", id="000-en-2"
+    ),
+    pytest.param("Кто подписал соглашение между МИК и ZGC Group?", id="000-ru"),
+    pytest.param("Какая доля участников кластера — малые и средние предприятия?", id="001-ru"),
+    pytest.param(
+        "Who signed the agreement on behalf of the Moscow Innovation Cluster?", id="001-en"
+    ),
+    pytest.param("Which science park will Moscow cooperate with?", id="002-en-1"),
+    pytest.param("What is the supreme collegiate management body of the fund?", id="002-en-2"),
+    pytest.param("Сколько заявок привлекла программа «Московский акселератор»?", id="003-ru-1"),
+    pytest.param(
+        "Где пройдут программы пилотирования и акселерации "
+        "выпускников «Московского акселератора»?",
+        id="003-ru-2",
+    ),
+    pytest.param(
+        "Сколько научно-исследовательских предприятий объединяет кластер Ленинградской области?",
+        id="004-ru",
+    ),
+    pytest.param(
+        "Where did the Leningrad region delegation present its investment potential in 2014?",
+        id="004-en",
+    ),
+]
+
+
+@pytest.mark.parametrize("question", ON_CORPUS_QUESTIONS)
+def test_on_corpus_questions_are_answered_with_verbatim_quotes(
+    engine: AnswerEngine, question: str
+) -> None:
+    answer = engine.ask(question)
+    assert answer.answered, (question, answer.answer)
+    _assert_quotes_verbatim(engine, answer)
 
 
 def test_date_filter_excludes_undated_and_older_articles(engine: AnswerEngine) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+from aiogram.utils.formatting import Bold, Italic, Text, TextLink
+
 from bot.formatting import MESSAGE_LIMIT, answer_messages, display_date, pack, quotes_messages
 from bot.handlers.ask import without_mention
+from bot.telegram_html import to_html
 from rag.answer import Answer, Citation
 from tests.telegram_server import parse_html
 
@@ -55,20 +58,46 @@ def test_long_answers_split_between_blocks_under_the_limit() -> None:
     messages = quotes_messages(answer, "en")
     assert len(messages) > 1
     for message in messages:
-        assert len(message) <= MESSAGE_LIMIT
-        parse_html(message)
+        plain, _ = parse_html(message)
+        assert len(plain) <= MESSAGE_LIMIT
     joined = "\n\n".join(messages)
     assert [int(n) for n in re.findall(r"^\[(\d+)\]", joined, re.M)] == list(range(1, 13))
 
 
-def test_a_single_block_over_the_limit_is_cut_at_spaces_and_stays_valid() -> None:
-    block = "<b>" + "&lt;tag&gt; and words " * 600 + "</b>"
+def test_a_single_block_over_the_limit_is_cut_at_spaces_and_keeps_its_markup() -> None:
+    block = Text("Intro ", Bold("<tag> and words " * 600), TextLink("link", url="https://x.org"))
     messages = pack([block], limit=1000)
     assert len(messages) > 5
+    plains = []
     for message in messages:
-        assert len(message) <= 1000
-        parse_html(message)
-    assert "".join(messages).count("&lt;tag&gt;") == 600
+        plain, entities = parse_html(message)
+        assert len(plain) <= 1000 and plain == plain.strip()
+        assert entities[0]["type"] == "bold"  # the bold run is bold in every piece
+        plains.append(plain)
+    assert " ".join(plains).count("<tag>") == 600
+    assert parse_html(messages[-1])[1][-1] == {
+        "type": "text_link",
+        "url": "https://x.org",
+        "offset": len(plains[-1]) - 4,
+        "length": 4,
+    }
+
+
+def test_a_split_prefers_line_breaks_and_counts_astral_characters_twice() -> None:
+    lines = [f"{n:03} " + "😀" * 20 for n in range(100)]
+    messages = pack([Text("\n".join(lines))], limit=250)
+    for message in messages:
+        plain, _ = parse_html(message)
+        assert len(plain.encode("utf-16-le")) // 2 <= 250
+        assert all(line in lines for line in plain.split("\n"))  # whole lines only
+    assert "\n".join(parse_html(m)[0] for m in messages) == "\n".join(lines)
+
+
+def test_html_has_escaped_links_and_nested_tags_in_order() -> None:
+    node = Text(Bold(Italic("a"), "b"), " ", TextLink("t", url='https://x.org/?q="1"&lt;'))
+    html = to_html(node)
+    assert html == '<b><i>a</i>b</b> <a href="https://x.org/?q=&quot;1&quot;&amp;lt;">t</a>'
+    assert parse_html(html)[1][-1]["url"] == 'https://x.org/?q="1"&lt;'
 
 
 def test_a_mention_of_the_bot_is_not_part_of_the_question() -> None:

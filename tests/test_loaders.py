@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import ipaddress
 import json
 import threading
 from collections.abc import Iterator, Sequence
@@ -12,8 +13,10 @@ import pytest
 
 from index.cleaning import clean_document
 from index.documents import LoadProblem
+from index.fetch import Fetcher, FetchPolicy
 from index.loaders import load_feed, load_path, load_url
 from index.settings import REPO_ROOT
+from index.sources import TooManyDocumentsError, load_sources
 
 RU_TEXT = "Городские власти открыли новый парк на севере столицы. Работы продолжатся весной.\n"
 EN_TEXT = "The city council opened a new park in the north. Work will continue in spring.\n"
@@ -176,17 +179,26 @@ PAGE = f"""<html><head><title>City opens a new park</title>
 </article><script>var secret = 'SCRIPT';</script></body></html>"""
 
 
+# What the tests' own server on 127.0.0.1 serves; a test may add paths.
+ROUTES: dict[str, tuple[str, bytes]] = {}
+REQUESTS: list[str] = []
+# The test server is on 127.0.0.1: allowed explicitly, as an operator would an intranet host.
+LOCAL = Fetcher(FetchPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),)))
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        if self.path == "/article":
-            body = PAGE.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        else:
+        REQUESTS.append(self.path)
+        routes = {"/article": ("text/html; charset=utf-8", PAGE.encode()), **ROUTES}
+        if self.path not in routes:
             self.send_error(404)
+            return
+        content_type, body = routes[self.path]
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -195,29 +207,76 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def local_server() -> Iterator[str]:
     server = http.server.HTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+        ROUTES.clear()
+        REQUESTS.clear()
 
 
 def test_load_url_from_local_server(local_server: str) -> None:
-    result = load_url(f"{local_server}/article", allow_private_hosts=True)
+    result = load_url(f"{local_server}/article", fetcher=LOCAL)
     assert result.problems == []
     (raw,) = result.documents
     assert raw.doc_id == raw.source == f"{local_server}/article"
     assert raw.title == "City opens a new park" and raw.date == "2021-03-12"
     assert "two thousand trees" in raw.text and "SCRIPT" not in raw.text
+    assert REQUESTS == ["/article"]  # tried as a feed and as a page, fetched once
 
 
 def test_load_url_errors_are_problems(local_server: str) -> None:
-    missing = load_url(f"{local_server}/nope", allow_private_hosts=True)
-    assert missing.documents == [] and missing.problems
-    # SSRF protection stays on by default: a private address is refused, not fetched
+    missing = load_url(f"{local_server}/nope", fetcher=LOCAL)
+    assert missing.documents == [] and missing.problems[0].reason == "HTTP 404"
+    # Public addresses only by default: a private address is refused, not fetched
     blocked = load_url(f"{local_server}/article")
-    assert blocked.documents == [] and blocked.problems
-    closed = load_url("http://127.0.0.1:9/x", allow_private_hosts=True)
-    assert closed.documents == [] and closed.problems
+    assert blocked.documents == []
+    assert blocked.problems[0].reason == "refused: 127.0.0.1 is a private address"
+    closed = load_url("http://127.0.0.1:9/x", fetcher=LOCAL)
+    assert closed.documents == [] and "could not connect" in closed.problems[0].reason
+    assert REQUESTS == ["/nope"]
+
+
+def test_load_sources_refuses_a_feed_on_an_internal_address(local_server: str) -> None:
+    """The review's reproduction: an RSS document behind a metadata-like loopback URL."""
+    ROUTES["/latest/meta-data"] = ("application/rss+xml", RSS.format(body=EN_TEXT).encode())
+    url = f"{local_server}/latest/meta-data"
+    loaded = load_sources([url])
+    assert loaded.documents == []
+    assert [(p.source, p.reason) for p in loaded.problems] == [
+        (url, "refused: 127.0.0.1 is a private address")
+    ]
+    assert REQUESTS == []
+    allowed = load_sources([url], fetcher=LOCAL)
+    assert [d.doc_id for d in allowed.documents] == ["https://news.example/park"]
+    assert REQUESTS == ["/latest/meta-data"]
+
+
+def test_a_feed_body_naming_a_local_file_is_not_opened(local_server: str, tmp_path: Path) -> None:
+    secret = tmp_path / "internal.xml"
+    secret.write_text(RSS.format(body="Internal memo that must never be indexed."))
+    ROUTES["/feed"] = ("application/rss+xml", str(secret).encode())
+    result = load_url(f"{local_server}/feed", fetcher=LOCAL)
+    assert not any("Internal memo" in d.text for d in result.documents)
+    assert result.documents == [] and result.problems
+    assert load_feed(str(secret)).documents  # (the file is a readable feed)
+
+
+def test_feed_file_size_limit(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(RSS.format(body=EN_TEXT.strip()), encoding="utf-8")
+    result = load_feed(str(feed), max_bytes=100)
+    assert result.documents == [] and "too large" in result.problems[0].reason
+
+
+def test_too_many_documents_are_refused_whole(tmp_path: Path) -> None:
+    rows = [json.dumps({"id": n, "text": f"{EN_TEXT} Number {n}."}) for n in range(5)]
+    (tmp_path / "many.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert len(load_sources([str(tmp_path)], max_documents=5).documents) == 5
+    with pytest.raises(TooManyDocumentsError) as caught:
+        load_sources([str(tmp_path)], max_documents=4)
+    assert (caught.value.found, caught.value.limit) == (5, 4)
+    assert str(caught.value) == "5 documents, more than the 4 one ingest may add"

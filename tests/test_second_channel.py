@@ -1,14 +1,16 @@
-"""The USE channel in retrieval: an English question finds the Russian article that answers it."""
+"""The USE channel in retrieval: what it adds to rows in another language than the question's."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from index.builder import update_index
 from index.documents import Document
+from index.second_embedder import UseEmbedder
 from index.settings import DEFAULT_MODEL, IndexSettings
 from index.store import IndexSnapshot
 from rag.engine import AnswerEngine
@@ -69,12 +71,11 @@ DOCS = [
     ),
 ]
 
-# English questions answered by a Russian article on a topic that English articles share. Before
-# chunk vectors read the title (format 3), e5 + BM25 alone put an English article first here;
-# now both rankings must find the Russian one (the eval shows what USE still adds: en->ru +1 pt).
+# Questions answered by an article in the other language than the question's (both directions).
 QUESTIONS = [
     ("Which flu vaccine for children was approved by the health ministry?", "ru-vaccine"),
     ("Where will buses go while the bridge is repaired?", "ru-bridge"),
+    ("Сколько детей будет учиться в новой школе?", "en-school"),
 ]
 
 
@@ -89,37 +90,57 @@ def index_settings(
     return settings
 
 
-def _ranking(retriever: HybridRetriever, embedder: Any, question: str) -> list[str]:
+def _scores(retriever: HybridRetriever, embedder: Any, question: str) -> dict[str, float]:
+    """Fused score per chunk id, over every chunk (the pool is the whole index here)."""
     q = analyse(question)
-    hits = retriever.search(q, embedder.embed_queries([q.text])[0], k=6)
-    return list(dict.fromkeys(h.document.doc_id for h in hits))
+    hits = retriever.search(q, embedder.embed_queries([q.text])[0], k=len(DOCS))
+    assert len(hits) == len(retriever.snapshot) == len(DOCS)  # one chunk per document
+    return {h.chunk.chunk_id: h.score for h in hits}
 
 
-@pytest.mark.parametrize(("question", "answer_doc"), QUESTIONS)
-def test_english_question_finds_the_russian_article_with_use(
+@pytest.mark.parametrize(("question", "answer_doc"), QUESTIONS, ids=[d for _, d in QUESTIONS])
+def test_use_score_joins_the_fusion_for_rows_in_the_other_language(
     index_settings: IndexSettings,
     embedder: Any,
-    use_embedder: Any,
+    use_embedder: UseEmbedder,
     question: str,
     answer_doc: str,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """What the channel adds, row by row: w_use * z(USE cosine) where the row's language is not
+    the question's, nothing where it is. Without the channel the same snapshot gives e5, BM25
+    and names alone, so the difference between the two fused scores is the channel itself."""
     snap = IndexSnapshot.load(index_settings.index_dir, expected_second=use_embedder.identity)
     with_use = HybridRetriever(snap, second_embedder=use_embedder)
-    assert with_use.params == WITH_USE and with_use.second_embedder is use_embedder
-    before = use_embedder.texts_encoded
-    ranked = _ranking(with_use, embedder, question)
-    assert use_embedder.texts_encoded == before + 1  # the question, nothing else
-    assert ranked[0] == answer_doc, ranked
-    # The same snapshot without a second embedder and without the best-sentence channel:
-    # e5 (title + chunk), BM25 and names alone.
-    monkeypatch.setattr("rag.retriever.SENTENCE_WEIGHT", 0.0)
     without = HybridRetriever(snap)
+    assert with_use.params == WITH_USE and with_use.second_embedder is use_embedder
     assert without.params == DEFAULT and without.second_embedder is None
-    assert use_embedder.texts_encoded == before + 1
-    ranked = _ranking(without, embedder, question)
-    assert use_embedder.texts_encoded == before + 1  # the channel is really off
-    assert ranked[0] == answer_doc, ranked
+    assert WITH_USE.w_use > 0 and WITH_USE.w_use_same == DEFAULT.w_use == 0
+
+    before = use_embedder.texts_encoded
+    scored_without = _scores(without, embedder, question)
+    assert use_embedder.texts_encoded == before  # the channel is really off
+    scored_with = _scores(with_use, embedder, question)
+    assert use_embedder.texts_encoded == before + 1  # the question, nothing else
+
+    # The USE cosine of every stored row with the question, z-normalised over the pool.
+    assert snap.second_vectors is not None
+    q = analyse(question)
+    q_use = np.asarray(use_embedder.embed_queries([q.text]), dtype=np.float64).reshape(-1)
+    cosine = np.asarray(snap.second_vectors, dtype=np.float64) @ q_use
+    z_use = (cosine - cosine.mean()) / cosine.std()
+    added: dict[str, float] = {}
+    for row, chunk in enumerate(snap.chunks):
+        added[chunk.doc_id] = scored_with[chunk.chunk_id] - scored_without[chunk.chunk_id]
+        if snap.document_of(chunk).language == q.language:
+            assert added[chunk.doc_id] == pytest.approx(0.0, abs=1e-9), chunk.chunk_id
+        else:
+            want = WITH_USE.w_use * z_use[row]
+            assert added[chunk.doc_id] == pytest.approx(want, abs=1e-6), chunk.chunk_id
+    assert max(abs(a) for a in added.values()) > 0.5  # a difference that cannot be rounding
+    # USE recognises the answer across languages: its row gains the most, and the article ranks
+    # first with the channel on.
+    assert max(added, key=lambda d: added[d]) == answer_doc, added
+    assert max(scored_with, key=lambda c: scored_with[c]).split("#")[0] == answer_doc
 
 
 def test_engine_turns_the_channel_on_from_the_index(

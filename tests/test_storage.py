@@ -22,6 +22,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import make_url
 
 from bot.storage import Storage, StorageError, UnknownAnswerError, language_for, migrate
+from bot.storage.document_log import DONE, PENDING, DocumentVersion
+from bot.storage.outbox import SENT, Recipient
 from bot.storage.schema import metadata, users
 from tests.postgres import (
     PostgresUnavailable,
@@ -31,7 +33,7 @@ from tests.postgres import (
     postgres_server,
 )
 
-TABLES = {"users", "turns", "answers", "feedback", "subscriptions", "alerts"}
+TABLES = {"users", "turns", "answers", "feedback", "subscriptions", "alerts", "documents"}
 
 
 def _no_postgres(exc: PostgresUnavailable) -> NoReturn:
@@ -132,7 +134,7 @@ async def test_data_survives_close_and_reopen(db_url: str) -> None:
         answer_id = await storage.log_answer(7, "Кто подписал?", answer, 321.5)
         await storage.add_feedback(answer_id, 7, 1)
         await storage.subscribe(7, 70, "Китай")
-        assert await storage.claim_alert(7, "story-1", "doc-1")
+        assert await storage.outbox.enqueue("story-1", "doc-1", [Recipient(7, 70, "alert")]) == 1
     finally:
         await storage.close()
 
@@ -144,7 +146,9 @@ async def test_data_survives_close_and_reopen(db_url: str) -> None:
         logged = await reopened.get_answer(answer_id)
         assert logged is not None and logged.answer == answer and logged.elapsed_ms == 321.5
         assert [s.topic for s in await reopened.subscriptions(7)] == ["Китай"]
-        assert not await reopened.claim_alert(7, "story-1", "doc-2"), "repeat after restart"
+        repeat = [Recipient(7, 70, "again")]
+        assert await reopened.outbox.enqueue("story-1", "doc-2", repeat) == 0, "after restart"
+        assert [a.message for a in await reopened.outbox.pending()] == ["alert"]
         assert (await reopened.export_feedback())[0]["rating"] == 1
     finally:
         await reopened.close()
@@ -286,7 +290,9 @@ async def test_stats_p95_on_known_values(storage: Storage) -> None:
     await storage.touch_user(2, 2, "en")
     await storage.subscribe(1, 1, None)
     await storage.subscribe(2, 2, "China")
-    await storage.claim_alert(1, "s", "d")
+    await storage.outbox.enqueue("s", "d", [Recipient(1, 1, "a"), Recipient(2, 2, "b")])
+    first, _ = await storage.outbox.pending()
+    await storage.outbox.finish(first.id, SENT)  # the other one is still pending: not counted
     await storage.deactivate_chat(2)
     stats = await storage.stats()
     assert (stats.users, stats.active_subscriptions, stats.alerts_sent) == (2, 1, 1)
@@ -360,23 +366,65 @@ async def test_deactivate_chat(storage: Storage) -> None:
 # -- alerts ----------------------------------------------------------------------------------
 
 
-async def test_claim_alert_once(storage: Storage) -> None:
+async def test_an_alert_is_queued_once_per_user_and_story(storage: Storage) -> None:
     assert await storage.alerts_sent() == 0
-    assert await storage.claim_alert(1, "story-1", "doc-a")
-    assert not await storage.claim_alert(1, "story-1", "doc-b"), "same story, other outlet"
-    assert not await storage.claim_alert(1, "story-1", "doc-a")
-    assert await storage.claim_alert(2, "story-1", "doc-a")
-    assert await storage.claim_alert(1, "story-2", "doc-c")
-    assert await storage.alerts_sent() == 3
+    one, two = Recipient(1, 10, "m1"), Recipient(2, 20, "m2")
+    assert await storage.outbox.enqueue("story-1", "doc-a", [one]) == 1
+    assert await storage.outbox.enqueue("story-1", "doc-b", [one, two]) == 1, "other outlet"
+    assert await storage.outbox.enqueue("story-2", "doc-c", [one]) == 1
+    pending = await storage.outbox.pending()
+    assert [(a.user_id, a.story_id, a.message) for a in pending] == [
+        (1, "story-1", "m1"),
+        (2, "story-1", "m2"),
+        (1, "story-2", "m1"),
+    ]
+    assert await storage.alerts_sent() == 0, "queued is not sent"
 
 
-async def test_released_claim_can_be_claimed_again(storage: Storage) -> None:
-    assert await storage.claim_alert(1, "story-1", "doc-a")
-    assert await storage.claim_alert(2, "story-1", "doc-a")
-    await storage.release_alert(1, "story-1")  # delivery to user 1 failed
+async def test_outbox_states_after_sends_and_a_crash(storage: Storage) -> None:
+    recipients = [Recipient(u, u * 10, f"m{u}") for u in (1, 2, 3, 4)]
+    await storage.outbox.enqueue("story", "doc", recipients)
+    a1, a2, a3, a4 = await storage.outbox.pending()
+    assert await storage.outbox.take(a1.id)
+    assert not await storage.outbox.take(a1.id), "a second sender never gets it"
+    await storage.outbox.finish(a1.id, SENT)
+    assert await storage.outbox.take(a2.id)
+    await storage.outbox.release(a2.id)  # refused for good: a later report may retry
+    assert await storage.outbox.take(a3.id)  # in flight when the process dies
+    assert [a.id for a in await storage.outbox.pending()] == [a4.id]
+    assert await storage.outbox.resume_in_flight() == 1
+    assert [a.id for a in await storage.outbox.pending()] == [a3.id, a4.id]
     assert await storage.alerts_sent() == 1
-    assert await storage.claim_alert(1, "story-1", "doc-a")
-    assert not await storage.claim_alert(2, "story-1", "doc-a")
+    assert await storage.outbox.enqueue("story", "doc2", [Recipient(2, 20, "again")]) == 1
+
+
+async def test_enqueue_marks_its_documents_announced_in_the_same_transaction(
+    storage: Storage,
+) -> None:
+    log = storage.documents
+    await log.record([DocumentVersion("a", "h1", "2024-01-02", True)], PENDING)
+    await log.record([DocumentVersion("b", "h2", None, False)], PENDING)
+    await storage.outbox.enqueue("a", "a", [Recipient(1, 1, "m")], done_doc_ids=["a"])
+    assert [v.doc_id for v in await log.versions(PENDING)] == ["b"]
+    await log.mark_done(["b"])
+    assert await log.versions(PENDING) == []
+
+
+async def test_document_log_lists_agreements_newest_first(storage: Storage) -> None:
+    log = storage.documents
+    versions = [
+        DocumentVersion("old", "h", "2020-05-01", True),
+        DocumentVersion("new", "h", "2024-03-01", True),
+        DocumentVersion("undated", "h", None, True),
+        DocumentVersion("other", "h", "2025-01-01", False),
+        DocumentVersion("unknown", "h", "2025-01-01", None),
+    ]
+    await log.record(versions, DONE)
+    assert [v.doc_id for v in await log.agreements()] == ["new", "old", "undated"]
+    assert [v.doc_id for v in await log.agreements(limit=1)] == ["new"]
+    await log.record([DocumentVersion("new", "h2", "2024-03-01", False)], DONE)  # re-indexed
+    await log.forget(["old"])
+    assert [v.doc_id for v in await log.agreements()] == ["undated"]
 
 
 async def test_record_answer_logs_and_keeps_the_turn_at_once(storage: Storage) -> None:
@@ -406,19 +454,28 @@ async def test_get_user_reads_without_touching(storage: Storage) -> None:
     assert user is not None and (user.chat_id, user.language, user.active) == (50, "ru", False)
 
 
-async def test_concurrent_claims_exactly_one_wins(storage: Storage, db_url: str) -> None:
-    results = await asyncio.gather(*(storage.claim_alert(9, "story", f"d{i}") for i in range(20)))
+async def test_concurrent_senders_take_each_alert_once(storage: Storage, db_url: str) -> None:
+    await storage.outbox.enqueue("story", "d", [Recipient(9, 90, "m")])
+    (alert,) = await storage.outbox.pending()
+    results = await asyncio.gather(*(storage.outbox.take(alert.id) for _ in range(20)))
     assert sum(results) == 1
 
     # Several Storage instances stand for several bot processes sharing the database.
     others = [await Storage.open(db_url) for _ in range(3)]
     try:
         instances = [storage, *others]
+        queued = await asyncio.gather(
+            *(
+                instances[i % 4].outbox.enqueue("story", f"d{i}", [Recipient(10, 100, "m")])
+                for i in range(20)
+            )
+        )
+        assert sum(queued) == 1
+        (alert,) = await storage.outbox.pending()
         results = await asyncio.gather(
-            *(instances[i % 4].claim_alert(10, "story", f"d{i}") for i in range(20))
+            *(instances[i % 4].outbox.take(alert.id) for i in range(20))
         )
         assert sum(results) == 1
-        assert await storage.alerts_sent() == 2
     finally:
         for other in others:
             await other.close()

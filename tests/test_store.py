@@ -504,19 +504,6 @@ def test_unknown_format_version(tmp_path: Path) -> None:
         IndexSnapshot.load(settings.index_dir)
 
 
-def test_older_format_is_outdated(tmp_path: Path) -> None:
-    """An index in an older format is not read; the error says `newsbot index` updates it."""
-    settings = settings_for(tmp_path)
-    gen = write_small(settings)
-    manifest = json.loads((gen / "manifest.json").read_text())
-    manifest["format_version"] = FORMAT_VERSION - 1
-    (gen / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(OutdatedIndexError, match="older format") as info:
-        IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
-    assert isinstance(info.value, IncompatibleIndexError)
-    assert "newsbot index" in str(info.value)
-
-
 def test_one_writer_at_a_time(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     errors: list[BaseException] = []
@@ -627,15 +614,61 @@ def test_no_second_channel(tmp_path: Path) -> None:
     assert snap.second_identity is None and snap.second_vectors is None
 
 
-def test_generation_from_before_the_second_channel_loads(tmp_path: Path) -> None:
-    """A format-2 manifest written before `second_embedder` existed has no such key."""
-    settings = settings_for(tmp_path)
-    gen = write_small(settings)
+# --------------------------------------------------------------------------------------------
+# Generations written by format 2 (before titles in chunk vectors and token states).
+
+# The keys of a format-2 manifest: `Manifest.to_json` before format 3 added "tokens". Early
+# format-2 generations, written before the second channel existed, lack "second_embedder" too.
+FORMAT_2_KEYS = frozenset(
+    {
+        "format_version",
+        "created_at",
+        "embedder",
+        "second_embedder",
+        "counts",
+        "chunking",
+        "faiss",
+        "files",
+    }
+)
+
+
+def write_format_2(settings: IndexSettings, variant: str) -> Path:
+    """A generation as format 2 wrote it. Its data files and SQLite schema are those of format 3
+    (unchanged since); what differs on disk is the manifest, and that no token files exist.
+    Vectors embedded without titles look like any other vectors to the store."""
+    gen = write_with_second(settings) if variant == "second channel" else write_small(settings)
     manifest = json.loads((gen / "manifest.json").read_text())
-    del manifest["second_embedder"]
-    (gen / "manifest.json").write_text(json.dumps(manifest))
-    snap = IndexSnapshot.load(settings.index_dir, expected=IDENTITY)
-    assert snap.second_vectors is None and len(snap) == 9
+    assert manifest["tokens"] is None and set(manifest) - FORMAT_2_KEYS == {"tokens"}
+    old = {key: manifest[key] for key in FORMAT_2_KEYS}
+    old["format_version"] = 2
+    if variant == "before the second channel":
+        del old["second_embedder"]
+    (gen / "manifest.json").write_text(json.dumps(old))
+    assert not any((gen / name).exists() for name in store.TOKEN_FILES)
+    return gen
+
+
+@pytest.mark.parametrize(
+    "variant", ["before the second channel", "no second channel", "second channel"]
+)
+def test_format_2_generation_is_refused_and_keeps_its_documents(
+    tmp_path: Path, variant: str
+) -> None:
+    """Answering from it would compare title-less chunk vectors with today's; `newsbot index`
+    re-embeds it from the documents it holds, which therefore must all still be readable."""
+    settings = settings_for(tmp_path)
+    gen = write_format_2(settings, variant)
+    with pytest.raises(OutdatedIndexError) as info:
+        IndexSnapshot.load(settings.index_dir, expected=IDENTITY, expected_second=SECOND)
+    message = str(info.value)
+    assert "older format (2)" in message and str(gen) in message
+    assert "Update it with: newsbot index" in message and "--rebuild" not in message
+    with pytest.raises(OutdatedIndexError):
+        IndexSnapshot.load(settings.index_dir)  # whatever the caller expects
+    docs, _ = make_corpus(3)
+    assert store.read_documents(settings.index_dir) == {d.doc_id: d for d in docs}
+    assert gen_dirs(settings.index_dir) == [gen.name]  # refusing it deleted nothing
 
 
 def test_second_identity_mismatch(tmp_path: Path) -> None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import BaseFilter, Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
-from bot.formatting import esc
 from bot.services import IngestResult, Services
 from bot.texts import text
+from index.sources import TooManyDocumentsError
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 
 class IsAdmin(BaseFilter):
@@ -30,7 +35,7 @@ def safe_file_name(name: str | None, file_unique_id: str) -> str:
 def _ingest_reply(result: IngestResult, services: Services, lang: str) -> str:
     if result.report is None:
         problems = "; ".join(f"{p.source}: {p.reason}" for p in result.problems[:3])
-        return text("ingest_nothing", lang, problems=esc(problems or "-"))
+        return text("ingest_nothing", lang, problems=problems or "-")
     documents, chunks = services.counts()
     r = result.report
     return text(
@@ -44,6 +49,23 @@ def _ingest_reply(result: IngestResult, services: Services, lang: str) -> str:
     )
 
 
+class _TooLarge(Exception):
+    pass
+
+
+class _CappedBuffer(io.BytesIO):
+    """A download destination that refuses to grow past `limit` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        if self.tell() + memoryview(data).nbytes > self.limit:
+            raise _TooLarge()
+        return super().write(data)
+
+
 async def on_ingest_file(message: Message, bot: Bot, services: Services, lang: str) -> None:
     document = message.document
     assert document is not None
@@ -51,11 +73,23 @@ async def on_ingest_file(message: Message, bot: Bot, services: Services, lang: s
     if document.file_size is not None and document.file_size > limit:
         await message.answer(text("ingest_too_big", lang, size=document.file_size, limit=limit))
         return
+    # Telegram's file_size is optional: the download itself stops once past the limit.
+    buffer = _CappedBuffer(limit)
+    try:
+        await bot.download(document, destination=buffer)
+    except _TooLarge:
+        await message.answer(text("ingest_too_big_unsized", lang, limit=limit))
+        return
     services.ingest_dir.mkdir(parents=True, exist_ok=True)
     path = services.ingest_dir / safe_file_name(document.file_name, document.file_unique_id)
-    await bot.download(document, destination=path)
+    await asyncio.to_thread(path.write_bytes, buffer.getvalue())
     await message.answer(text("ingest_started", lang))
-    result = await services.ingest([str(path)])
+    try:
+        result = await services.ingest([str(path)])
+    except TooManyDocumentsError as exc:
+        path.unlink(missing_ok=True)  # refused whole: a later rebuild must not index it either
+        await message.answer(text("ingest_too_many", lang, found=exc.found, limit=exc.limit))
+        return
     if result.report is None:
         path.unlink(missing_ok=True)  # unreadable: keep nothing a later rebuild would trip on
     await message.answer(_ingest_reply(result, services, lang))
@@ -70,7 +104,11 @@ async def on_ingest_url(
         await message.answer(text("ingest_usage", lang))
         return
     await message.answer(text("ingest_started", lang))
-    result = await services.ingest([url])
+    try:
+        result = await services.ingest([url])
+    except TooManyDocumentsError as exc:
+        await message.answer(text("ingest_too_many", lang, found=exc.found, limit=exc.limit))
+        return
     await message.answer(_ingest_reply(result, services, lang))
     services.announce_soon(result.changed)
 

@@ -13,7 +13,7 @@ from aiogram.utils.chat_action import ChatActionSender
 from bot.formatting import answer_messages, quotes_messages
 from bot.services import Services
 from bot.storage import UnknownAnswerError, UserInfo
-from bot.texts import text
+from bot.texts import plain, text
 from rag.answer import Answer
 
 
@@ -37,7 +37,7 @@ def answer_keyboard(answer_id: int, answer: Answer, language: str) -> InlineKeyb
     ]
     if answer.citations:
         quotes = InlineKeyboardButton(
-            text=text("show_quotes", language),
+            text=plain("show_quotes", language),
             callback_data=QuotesCallback(answer_id=answer_id).pack(),
         )
         return InlineKeyboardMarkup(inline_keyboard=[[quotes], row])
@@ -87,7 +87,7 @@ async def on_quotes(
 ) -> None:
     logged = await services.storage.get_answer(callback_data.answer_id)
     if logged is None or query.message is None:
-        await query.answer(text("expired", lang), show_alert=True)
+        await query.answer(plain("expired", lang), show_alert=True)
         return
     answer = Answer.from_json(logged.answer)
     await query.answer()
@@ -103,9 +103,9 @@ async def on_feedback(
             callback_data.answer_id, query.from_user.id, callback_data.rating
         )
     except UnknownAnswerError:
-        await query.answer(text("expired", lang), show_alert=True)
+        await query.answer(plain("expired", lang), show_alert=True)
         return
-    await query.answer(text("thanks", lang))
+    await query.answer(plain("thanks", lang))
 
 
 def create_router() -> Router:

@@ -8,9 +8,11 @@ import uuid
 from aiogram import Router
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Message, Update
+from aiogram.utils.formatting import Code, Text
 
 from bot.services import IndexBusyError
-from bot.texts import normalise_language, text
+from bot.telegram_html import to_html, to_plain
+from bot.texts import normalise_language, phrase, text
 from index.errors import IndexError_
 from rag.errors import QuestionError, QuestionTooLongError
 
@@ -29,31 +31,32 @@ def _language(update: Update) -> str:
     return normalise_language(user.language_code if user else None)
 
 
-async def _reply(update: Update, message: str) -> None:
+async def _reply(update: Update, message: Text) -> None:
+    """A chat gets the HTML message; a button's pop-up has no parse mode and 200 characters."""
     if update.message is not None:
-        await update.message.answer(message)
+        await update.message.answer(to_html(message))
     elif update.callback_query is not None:
-        await update.callback_query.answer(message[:200], show_alert=True)
+        await update.callback_query.answer(to_plain(message)[:200], show_alert=True)
 
 
 async def on_too_long(event: ErrorEvent) -> None:
     exc = event.exception
     assert isinstance(exc, QuestionTooLongError)
     lang = _language(event.update)
-    await _reply(event.update, text("too_long", lang, length=exc.length, limit=exc.limit))
+    await _reply(event.update, phrase("too_long", lang, length=exc.length, limit=exc.limit))
 
 
 async def on_bad_question(event: ErrorEvent) -> None:
-    await _reply(event.update, text("empty", _language(event.update)))
+    await _reply(event.update, phrase("empty", _language(event.update)))
 
 
 async def on_busy(event: ErrorEvent) -> None:
-    await _reply(event.update, text("busy_indexing", _language(event.update)))
+    await _reply(event.update, phrase("busy_indexing", _language(event.update)))
 
 
 async def on_index_error(event: ErrorEvent) -> None:
     log.error("index unavailable: %s", event.exception)
-    await _reply(event.update, text("index_unavailable", _language(event.update)))
+    await _reply(event.update, phrase("index_unavailable", _language(event.update)))
 
 
 async def on_unexpected(event: ErrorEvent) -> None:
@@ -65,7 +68,8 @@ async def on_unexpected(event: ErrorEvent) -> None:
         exc_info=event.exception,
     )
     try:
-        await _reply(event.update, text("error", _language(event.update), error_id=error_id))
+        apology = phrase("error", _language(event.update), error_id=Code(error_id))
+        await _reply(event.update, apology)
     except Exception:  # the apology itself failed (Telegram down): the log has it all
         log.warning("could not send the apology for error %s", error_id, exc_info=True)
 

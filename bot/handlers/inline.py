@@ -9,7 +9,7 @@ from aiogram.types import InlineQuery, InlineQueryResultArticle, InputTextMessag
 
 from bot.formatting import answer_messages, short_title
 from bot.services import Services
-from bot.texts import text
+from bot.texts import plain
 from rag.errors import QuestionError
 
 # Shorter queries are still being typed; answering each keystroke would waste the CPU.
@@ -30,7 +30,7 @@ async def on_inline(query: InlineQuery, services: Services) -> None:
     title = (
         short_title(answer.answer)
         if answer.answered
-        else text("inline_no_answer", answer.language)
+        else plain("inline_no_answer", answer.language)
     )
     result = InlineQueryResultArticle(
         id=hashlib.sha1(question.encode()).hexdigest()[:32],

@@ -6,7 +6,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.formatting import pack, source_line
+from bot.formatting import latest_messages
 from bot.services import Services
 from bot.texts import text
 
@@ -25,12 +25,11 @@ def requested_count(args: str | None) -> int:
 async def on_latest(
     message: Message, command: CommandObject, services: Services, lang: str
 ) -> None:
-    documents = services.latest_agreements(requested_count(command.args))
+    documents = await services.latest_agreements(requested_count(command.args))
     if not documents:
         await message.answer(text("latest_none", lang))
         return
-    lines = [source_line(i, d.title, d.date, d.source, lang) for i, d in enumerate(documents, 1)]
-    for part in pack([f"<b>{text('latest_title', lang)}</b>", *lines]):
+    for part in latest_messages(documents, lang):
         await message.answer(part, disable_web_page_preview=True)
 
 

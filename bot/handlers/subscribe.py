@@ -6,7 +6,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.formatting import esc
+from bot.formatting import subscriptions_message
 from bot.services import Services
 from bot.storage import UserInfo
 from bot.texts import text
@@ -28,7 +28,7 @@ async def on_subscribe(
     elif topic is None:
         await message.answer(text("subscribed_all", lang))
     else:
-        await message.answer(text("subscribed_topic", lang, topic=esc(topic)))
+        await message.answer(text("subscribed_topic", lang, topic=topic))
 
 
 async def on_subscriptions(message: Message, services: Services, user: UserInfo) -> None:
@@ -37,10 +37,7 @@ async def on_subscriptions(message: Message, services: Services, user: UserInfo)
     if not subscriptions:
         await message.answer(text("no_subscriptions", lang))
         return
-    lines = [
-        f"• {esc(s.topic) if s.topic else text('all_agreements', lang)}" for s in subscriptions
-    ]
-    await message.answer("\n".join([text("subscriptions", lang), *lines]))
+    await message.answer(subscriptions_message([s.topic for s in subscriptions], lang))
 
 
 async def on_unsubscribe(

@@ -117,6 +117,29 @@ alerts = sa.Table(
     sa.Column("story_id", sa.String(200), nullable=False),
     sa.Column("doc_id", sa.String(500), nullable=False),
     sa.Column("at", UTCDateTime, nullable=False),
+    # The outbox: an alert is written "pending" with its message before anything is sent,
+    # "sending" while one send is in flight, then "sent" or "blocked". A restart sends every
+    # pending row and re-sends the "sending" ones (the only messages that may repeat).
+    sa.Column("state", sa.String(16), nullable=False, server_default="sent"),
+    sa.Column("chat_id", sa.BigInteger, nullable=True),
+    sa.Column("message", sa.Text, nullable=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
     # The at-most-one-alert-per-story guarantee lives here, not in application code.
     sa.UniqueConstraint("user_id", "story_id"),
+    sa.Index("ix_alerts_state", "state"),
+)
+
+# Each indexed document version as the bot has seen it: written "pending" before the index
+# update that adds it, "done" once its alerts are in the outbox. Whether it reports an
+# agreement is decided once, here, so /latest is a lookup rather than a scan of the corpus.
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("doc_id", sa.String(500), primary_key=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("date", sa.String(32), nullable=True),
+    sa.Column("is_agreement", sa.Boolean, nullable=True),  # NULL: not analysed yet
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_documents_state", "state"),
 )

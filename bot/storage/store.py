@@ -1,4 +1,5 @@
-"""The bot's database: users, last turns, answers and feedback, subscriptions, alerts sent.
+"""The bot's database: users, last turns, answers and feedback, subscriptions; alerts and
+indexed documents through the helpers in outbox.py and document_log.py.
 
 Every write starts with its write statement (upserts, `INSERT ... ON CONFLICT`, `UPDATE ...
 RETURNING`) rather than a read followed by a write. That keeps each method atomic on PostgreSQL
@@ -15,7 +16,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from bot.storage import migrate
+from bot.storage.document_log import DocumentLog
 from bot.storage.errors import StorageError, UnknownAnswerError
+from bot.storage.outbox import SENT, AlertOutbox
 from bot.storage.records import LoggedAnswer, Stats, Subscription, Turn, UserInfo
 from bot.storage.schema import alerts, answers, feedback, subscriptions, turns, users
 
@@ -136,6 +139,8 @@ class Storage:
         self._dialect = engine.dialect.name
         # user id -> (monotonic time, chat id, language code, what the upsert returned)
         self._touched: OrderedDict[int, tuple[float, int, str | None, UserInfo]] = OrderedDict()
+        self.outbox = AlertOutbox(self)
+        self.documents = DocumentLog(self)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -203,6 +208,13 @@ class Storage:
         except _CONNECTION_ERRORS as exc:
             raise StorageError(f"database {self.url} failed: {_describe(exc)}") from exc
 
+    def transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """One transaction, for the table helpers beside this class (outbox, document log)."""
+        return self._tx()
+
+    def insert(self, table: sa.Table) -> sqlite.Insert | postgresql.Insert:
+        return self._insert(table)
+
     def _insert(self, table: sa.Table) -> sqlite.Insert | postgresql.Insert:
         """The dialect's INSERT, which knows ON CONFLICT (both spell it the same way)."""
         if self._dialect == "postgresql":
@@ -267,6 +279,17 @@ class Storage:
         async with self._tx() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else _user_info(user_id, row)
+
+    async def get_users(self, user_ids: Sequence[int]) -> dict[int, UserInfo]:
+        """Many users in one query each thousand (an alert fan-out renders per language)."""
+        found: dict[int, UserInfo] = {}
+        ids = sorted(set(user_ids))
+        async with self._tx() as conn:
+            for start in range(0, len(ids), 1000):
+                query = sa.select(users).where(users.c.user_id.in_(ids[start : start + 1000]))
+                for row in (await conn.execute(query)).all():
+                    found[row.user_id] = _user_info(row.user_id, row)
+        return found
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Store an explicit /lang choice; it sticks whatever Telegram reports later."""
@@ -449,7 +472,7 @@ class Storage:
                 active_subscriptions=await scalar(
                     count(subscriptions, subscriptions.c.active.is_(True))
                 ),
-                alerts_sent=await scalar(count(alerts)),
+                alerts_sent=await scalar(count(alerts, alerts.c.state == SENT)),
                 answers=n_answers,
                 p95_answer_ms=p95,
                 feedback_up=await scalar(count(feedback, feedback.c.rating > 0)),
@@ -548,27 +571,5 @@ class Storage:
                 .values(active=False)
             )
 
-    # -- alerts ------------------------------------------------------------------------------
-
-    async def claim_alert(self, user_id: int, story_id: str, doc_id: str) -> bool:
-        """Reserve the right to alert this user about this story. The unique constraint makes
-        it atomic across tasks, processes and restarts: exactly one caller gets True."""
-        stmt = (
-            self._insert(alerts)
-            .values(user_id=user_id, story_id=story_id, doc_id=doc_id, at=_now())
-            .on_conflict_do_nothing(index_elements=[alerts.c.user_id, alerts.c.story_id])
-            .returning(alerts.c.id)
-        )
-        async with self._tx() as conn:
-            return (await conn.execute(stmt)).first() is not None
-
-    async def release_alert(self, user_id: int, story_id: str) -> None:
-        """Undo a claim whose message could not be delivered, so a later poll may retry it."""
-        stmt = sa.delete(alerts).where(alerts.c.user_id == user_id, alerts.c.story_id == story_id)
-        async with self._tx() as conn:
-            await conn.execute(stmt)
-
     async def alerts_sent(self) -> int:
-        query = sa.select(sa.func.count()).select_from(alerts)
-        async with self._tx() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        return await self.outbox.sent_count()

@@ -1,0 +1,294 @@
+"""Every reply the bot can send, in both languages, through the fake Bot API's HTML parser.
+
+Each message must parse as Telegram HTML, fit in 4096 characters after parsing, use only the
+tags we mean to use, and show hostile values from users and the corpus verbatim, as text.
+"""
+
+from __future__ import annotations
+
+import re
+from string import Formatter
+from typing import Any
+
+import pytest
+from aiogram.utils.formatting import Code
+
+from bot.formatting import (
+    MESSAGE_LIMIT,
+    alert_message,
+    answer_messages,
+    check_messages,
+    latest_messages,
+    quotes_messages,
+    short_title,
+    subscriptions_message,
+)
+from bot.telegram_html import to_html, to_plain
+from bot.texts import _TEXTS, LANGUAGES, phrase, plain, text
+from index.documents import Document
+from rag.agreements import Agreement
+from rag.alerts import StoryAlert
+from rag.answer import Answer, Citation
+from rag.compare import Mismatch
+from rag.factcheck import CheckReport, ClaimVerdict, Evidence
+from rag.topics import TopicMatch
+from tests.telegram_server import parse_html
+
+HOSTILE = "<b>&\"'</a>"
+ALLOWED_TAGS = {"b", "i", "code", "a", "blockquote"}
+URL = "https://example.org/a?b=1&c=<2>&d=\"'"
+
+
+def hostile(name: str) -> str:
+    """A value Telegram's parser would choke on if it were not escaped, unique per use."""
+    return f"{HOSTILE} {name} &amp; &lt;"
+
+
+def rendered(message: str) -> tuple[str, list[dict[str, Any]]]:
+    """The text the user sees and its entities, after checking what Telegram checks."""
+    plain_text, entities = parse_html(message)  # raises on anything Telegram answers 400 to
+    assert plain_text.strip(), "Telegram refuses an empty message"
+    assert len(plain_text.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT
+    tags = set(re.findall(r"</?([a-zA-Z-]+)", message))
+    assert tags <= ALLOWED_TAGS, tags - ALLOWED_TAGS
+    return plain_text, entities
+
+
+def seen(messages: list[str]) -> str:
+    return "\n\n".join(rendered(m)[0] for m in messages)
+
+
+def _caller_fields(template: str) -> list[str]:
+    """Placeholders the caller fills; one naming another entry of the table is filled by it."""
+    fields = [f for _, f, _, _ in Formatter().parse(template) if f is not None]
+    return [f for f in fields if f not in _TEXTS]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("key", sorted(_TEXTS))
+def test_every_text_parses_and_shows_hostile_values_verbatim(key: str, language: str) -> None:
+    template = _TEXTS[key][language]
+    values = {name: hostile(name) for name in _caller_fields(template)}
+    shown, _ = rendered(text(key, language, **values))
+    for value in values.values():
+        assert value in shown
+    if not any(f for _, f, _, _ in Formatter().parse(template)):
+        assert shown == template  # words with nothing to fill are shown as written
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("key", sorted(_TEXTS))
+def test_plain_text_is_what_the_html_shows(key: str, language: str) -> None:
+    values = {name: hostile(name) for name in _caller_fields(_TEXTS[key][language])}
+    assert plain(key, language, **values) == parse_html(text(key, language, **values))[0]
+
+
+def test_usage_texts_show_their_angle_brackets() -> None:
+    assert "/subscribe <topic>" in rendered(text("no_subscriptions", "en"))[0]
+    assert "/subscribe <тема>" in rendered(text("no_subscriptions", "ru"))[0]
+    assert "/unsubscribe <topic>" in rendered(text("unsubscribe_usage", "en"))[0]
+    assert "/ingest <url>" in rendered(text("ingest_usage", "ru"))[0]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_emphasis_is_markup_not_text(language: str) -> None:
+    start, entities = rendered(text("start", language))
+    italic = [start[e["offset"] : e["offset"] + e["length"]] for e in entities]
+    assert italic == [plain("help_claim", language), plain("help_topic", language)]
+    usage, entities = rendered(text("check_usage", language))
+    assert [e["type"] for e in entities] == ["code"] and "/check " in usage
+    broken, entities = rendered(text("index_unavailable", language))
+    assert "newsbot index --rebuild" in broken and entities[0]["type"] == "code"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_error_apology_has_its_id_as_code_in_chat_and_as_text_in_a_popup(language: str) -> None:
+    error_id = hostile("id")
+    apology = phrase("error", language, error_id=Code(error_id))
+    shown, entities = rendered(to_html(apology))
+    (code,) = entities
+    assert code["type"] == "code"
+    assert shown[code["offset"] : code["offset"] + code["length"]] == error_id
+    assert error_id in to_plain(apology) and "<code>" not in to_plain(apology)
+
+
+def _citation(n: int, source: str, language: str) -> Citation:
+    return Citation(
+        n=n,
+        chunk_id=f"d{n}#0",
+        doc_id=f"d{n}",
+        title=hostile(f"title {n}"),
+        date="2020-09-21" if n % 2 else None,
+        source=source,
+        quote=hostile(f"quote {n}"),
+        language=language,
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_answer_with_citations_and_its_quotes(language: str) -> None:
+    citations = [_citation(1, URL, language), _citation(2, hostile("data/file.txt"), language)]
+    answer = Answer("q", language, True, hostile("answer") + " [1] [2]", citations)
+    (message,) = answer_messages(answer, language)
+    shown, entities = rendered(message)
+    assert hostile("answer") in shown and plain("sources", language) in shown
+    for c in citations:
+        assert c.title in shown
+    assert hostile("data/file.txt") in shown  # a file path is text
+    assert [e["url"] for e in entities if e["type"] == "text_link"] == [URL]
+    quotes = seen(quotes_messages(answer, language))
+    assert all(c.quote in quotes and c.title in quotes for c in citations)
+    assert plain("date_unknown", language) in quotes
+
+
+def test_only_web_addresses_become_links() -> None:
+    for source in ("javascript:alert(1)", "tg://user?id=1", "ftp://x.org/a", "/etc/passwd"):
+        answer = Answer("q", "en", True, "a [1]", [_citation(1, source, "en")])
+        shown, entities = rendered(answer_messages(answer, "en")[0])
+        assert source in shown and not any(e["type"] == "text_link" for e in entities)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_refusal_with_closest_topics_and_without(language: str) -> None:
+    topics = [hostile("topic 1"), hostile("topic 2")]
+    answer = Answer("q", language, False, hostile("refusal"), closest_topics=topics)
+    shown = seen(answer_messages(answer, language))
+    assert hostile("refusal") in shown and plain("closest", language) in shown
+    assert all(f"• {t}" in shown for t in topics)
+    bare = Answer("q", language, False, hostile("refusal"))
+    assert seen(answer_messages(bare, language)) == hostile("refusal")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_huge_answer_is_split_into_messages_that_all_parse(language: str) -> None:
+    citations = [_citation(n, URL, language) for n in range(1, 40)]
+    body = " ".join(hostile(f"sentence {n}") for n in range(400))
+    answer = Answer("q", language, True, body, citations)
+    messages = answer_messages(answer, language) + quotes_messages(answer, language)
+    assert len(messages) > 3
+    shown = seen(messages)
+    assert all(hostile(f"sentence {n}") in shown for n in range(400))
+    assert all(c.quote in shown for c in citations)
+
+
+def _evidence(n: int, language: str) -> Evidence:
+    return Evidence(
+        doc_id=f"d{n}",
+        chunk_id=f"d{n}#0",
+        title=hostile(f"evidence title {n}"),
+        date="2021-01-02",
+        source=URL if n % 2 else hostile("file.txt"),
+        quote=hostile(f"evidence {n}"),
+        language=language,
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("verdict", ["supported", "refuted", "not_in_corpus"])
+def test_check_report_for_each_verdict(language: str, verdict: str) -> None:
+    mismatch = Mismatch(hostile("kind"), hostile("claimed"), hostile("found"))
+    claim = ClaimVerdict(
+        claim=hostile("claim"),
+        verdict=verdict,
+        confidence=0.875,
+        evidence=[_evidence(1, language), _evidence(2, language)],
+        mismatches=[mismatch] if verdict == "refuted" else [],
+        sources_disagree=verdict == "refuted",
+    )
+    report = CheckReport("t", language, [claim], verdict, note=hostile("note"))
+    shown = seen(check_messages(report, language))
+    assert plain(f"verdict_{verdict}", language) in shown and "88%" in shown
+    assert hostile("claim") in shown and hostile("note") in shown
+    assert hostile("evidence 1") in shown and hostile("evidence title 2") in shown
+    if verdict == "refuted":
+        assert f"({mismatch.kind}): " in shown and f"«{mismatch.claim_value}»" in shown
+        assert f"«{mismatch.source_value}»" in shown
+        assert plain("sources_disagree", language) in shown
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_check_report_with_several_claims_and_with_none(language: str) -> None:
+    claims = [
+        ClaimVerdict(hostile(f"claim {n}"), v, 0.5, [], [])
+        for n, v in enumerate(["supported", "refuted"])
+    ]
+    shown = seen(check_messages(CheckReport("t", language, claims, "refuted"), language))
+    assert plain("overall", language) in shown and hostile("claim 1") in shown
+    (none,) = check_messages(CheckReport("t", language, [], "not_in_corpus"), language)
+    assert rendered(none)[0] == plain("no_claims", language)
+
+
+def _alert(also: int, language: str) -> StoryAlert:
+    def doc(n: int) -> Document:
+        source = URL if n % 2 else hostile(f"file {n}")
+        return Document(f"d{n}", hostile(f"doc {n}"), "text", source, language, "2020-09-18")
+
+    agreement = Agreement(
+        doc_id="d1",
+        kind="agreement",
+        status="signed",
+        parties=(hostile("party A"), hostile("party B")),
+        date="2020-09-18",
+        place=hostile("place"),
+        sentence=hostile("signed sentence") * 60,  # over ALERT_QUOTE_CHARS: shortened
+        language=language,
+    )
+    return StoryAlert("d1", agreement, doc(1), tuple(doc(n) for n in range(2, 2 + also)))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("with_topic", [True, False])
+@pytest.mark.parametrize("also", [0, 3])
+def test_alert_with_and_without_topic_and_other_reports(
+    language: str, with_topic: bool, also: int
+) -> None:
+    alert = _alert(also, language)
+    topic = hostile("topic") if with_topic else None
+    match = (
+        TopicMatch(topic, 1.0, "r", hostile("reason ru"), hostile("reason en"), "lexical")
+        if topic
+        else None
+    )
+    shown, entities = rendered(alert_message(alert, topic, match, language))
+    assert alert.agreement.summary(language) in shown and hostile("doc 1") in shown
+    assert hostile("signed sentence") in shown and "…" in shown
+    if match is not None:
+        assert topic is not None and topic in shown and match.reason_for(language) in shown
+    else:
+        assert plain("alert_all", language) in shown
+    assert (plain("also_reported", language) in shown) == bool(also)
+    assert all(hostile(f"doc {n}") in shown for n in range(2, 2 + also))
+    assert any(e["type"] == "blockquote" for e in entities)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_latest_list(language: str) -> None:
+    docs = [
+        Document(f"d{n}", hostile(f"agreement {n}") * 8, "t", URL if n % 2 else "a.txt", language)
+        for n in range(1, 21)
+    ]
+    shown = seen(latest_messages(docs, language))
+    assert shown.startswith(plain("latest_title", language))
+    assert all(f"[{n}] {hostile(f'agreement {n}')}" in shown for n in range(1, 21))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_subscriptions_list(language: str) -> None:
+    (shown, _) = rendered(subscriptions_message([None, hostile("topic")], language))
+    assert shown == "\n".join(
+        [
+            plain("subscriptions", language),
+            f"• {plain('all_agreements', language)}",
+            f"• {hostile('topic')}",
+        ]
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_inline_result_body_parses_and_its_title_is_plain(language: str) -> None:
+    answer = Answer(
+        "q", language, True, hostile("first") + ". Second [1].", [_citation(1, URL, "ru")]
+    )
+    rendered(answer_messages(answer, language)[0])  # the article's message_text, parse_mode HTML
+    assert short_title(answer.answer) == hostile("first") + "."  # titles have no parse mode
+    assert plain("inline_no_answer", language) == _TEXTS["inline_no_answer"][language]
