@@ -102,6 +102,7 @@ def cmd_provision(settings: IndexSettings) -> int:
 def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
     from index.builder import update_index
     from index.embedder import load_embedder
+    from index.fetch import ANY_HOST, Fetcher
     from index.second_embedder import load_second_embedder
     from index.sources import load_sources
     from index.store import IndexSnapshot, is_up_to_date
@@ -122,7 +123,9 @@ def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
         return 0
     if args.if_missing and is_up_to_date(settings.index_dir):
         return 0
-    loaded = load_sources(args.sources or [str(settings.corpus_dir)])
+    # The operator's own command line: its URLs may be on any host, as NEWSBOT_FEEDS may.
+    fetcher = Fetcher.from_settings(settings, ANY_HOST)
+    loaded = load_sources(args.sources or [str(settings.corpus_dir)], fetcher=fetcher)
     for problem in loaded.problems:
         print(f"skipped {problem.source}: {problem.reason}", file=sys.stderr)
     if not loaded.documents and not args.rebuild:

@@ -92,7 +92,7 @@ class Fetched:
     last_modified: str | None = None
 
 
-def size_text(n: int) -> str:
+def _size_text(n: int) -> str:
     return f"{n / 1_000_000:g} MB"
 
 
@@ -259,7 +259,7 @@ class Fetcher:
 
     def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
         """The decompressed body, cut off as soon as it passes `max_bytes` or the deadline."""
-        too_large = FetchError(f"larger than {size_text(self.max_bytes)}")
+        too_large = FetchError(f"larger than {_size_text(self.max_bytes)}")
         inflate = _decoder(response.headers.get("Content-Encoding", ""))
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
