@@ -37,6 +37,7 @@ from bot.services import Services
 from bot.settings import BotSettings
 from bot.storage import Storage
 from bot.watcher import Watcher
+from index.runtime import configure_threads
 from index.settings import IndexSettings
 from rag.alerts import AgreementMemory
 from rag.engine import AnswerEngine
@@ -93,6 +94,7 @@ async def create_services(
     engine: AnswerEngine | None = None,
 ) -> Services:
     """Open the database and load the engines (the slow part: seconds, models included)."""
+    configure_threads(index_settings)  # before any worker thread runs a model
     if engine is None:
         engine = await asyncio.to_thread(AnswerEngine.from_settings, index_settings, rag_settings)
         await asyncio.to_thread(engine.warm_up)

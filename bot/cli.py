@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from bot.logs import configure_logging
 from index.dates import parse_date
 from index.errors import IndexError_
+from index.runtime import configure_threads
 from index.settings import DEFAULT_MODEL, IndexSettings
 from rag.errors import QuestionError
 from rag.settings import RagSettings
@@ -306,6 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.INFO if args.command == "bot" else logging.WARNING
     configure_logging(logging.DEBUG if args.verbose else level, verbose=args.verbose)
     settings = IndexSettings()
+    configure_threads(settings, indexing=args.command in ("index", "eval"))
     try:
         if args.command == "provision":
             return cmd_provision(settings)

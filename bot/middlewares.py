@@ -10,6 +10,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, InlineQuery, Message, TelegramObject, Update, User
+from cachetools import TTLCache
 
 from bot.services import Services
 from bot.texts import normalise_language, text
@@ -114,35 +115,48 @@ class UserMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
+# Users tracked at once. A user is forgotten one window after their last accepted message (their
+# history is empty by then), so this only binds when more users than this write within one
+# window; the least recent of them is then forgotten early and could send `count` more. Each
+# tracked user costs about 1 KB.
+RATE_LIMIT_USERS = 100_000
+
+
 class RateLimitMiddleware(BaseMiddleware):
     """A sliding window per user; the first message over the limit gets a polite reply,
-    the rest of the flood is dropped silently (replying to each would be a flood of our own)."""
+    the rest of the flood is dropped silently (replying to each would be a flood of our own).
+
+    Runs on the event loop only, so its caches need no lock.
+    """
 
     def __init__(self, count: int, window_s: float) -> None:
         self._count = count
         self._window = window_s
-        self._seen: dict[int, deque[float]] = {}
-        self._warned: dict[int, float] = {}
+        ttl = max(window_s, 1e-9)  # TTLCache wants a positive ttl; count <= 0 never uses them
+        self._seen: TTLCache[int, deque[float]] = TTLCache(RATE_LIMIT_USERS, ttl, time.monotonic)
+        self._warned: TTLCache[int, float] = TTLCache(RATE_LIMIT_USERS, ttl, time.monotonic)
 
-    def _over_limit(self, user_id: int, now: float) -> bool:
-        times = self._seen.setdefault(user_id, deque())
+    def _over_limit(self, user_id: int, now: float) -> float | None:
+        """Seconds until the user may write again; None: the message passes (and counts)."""
+        times = self._seen.get(user_id) or deque()
         while times and now - times[0] > self._window:
             times.popleft()
         if len(times) >= self._count:
-            return True
+            return self._window - (now - times[0])
         times.append(now)
-        return False
+        self._seen[user_id] = times  # (re)stored: it expires one window after this message
+        return None
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is None or self._count <= 0:
             return await handler(event, data)
         now = time.monotonic()
-        if not self._over_limit(user.id, now):
+        wait = self._over_limit(user.id, now)
+        if wait is None:
             self._warned.pop(user.id, None)
             return await handler(event, data)
         if now - self._warned.get(user.id, -self._window) >= self._window:
             self._warned[user.id] = now
-            wait = int(self._window - (now - self._seen[user.id][0])) + 1
-            await _tell(event, text("rate_limited", data.get("lang", "en"), seconds=wait))
+            await _tell(event, text("rate_limited", data.get("lang", "en"), seconds=int(wait) + 1))
         return None

@@ -300,9 +300,7 @@ def update_index(
         kept: dict[str, Document] = {}  # an outdated generation's documents, all re-embedded
         if not rebuild:
             try:
-                old = IndexSnapshot.load(
-                    index_dir, expected=embedder.identity, threads=settings.embedding_threads
-                )
+                old = IndexSnapshot.load(index_dir, expected=embedder.identity)
             except IndexMissingError:
                 old = None
             except OutdatedIndexError as exc:

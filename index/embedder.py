@@ -68,6 +68,9 @@ def _is_e5(model_name: str) -> bool:
 class SentenceTransformerEmbedder:
     """`Embedder` over a sentence-transformers model, on CPU in fp32.
 
+    It runs with the thread count of the calling thread, which `index.runtime.configure_threads`
+    sets once per process: torch's count is partly process-wide, so no call here changes it.
+
     `texts_encoded` counts texts sent to the model, so callers and tests can check that
     unchanged chunks are not re-embedded.
     """
@@ -77,17 +80,11 @@ class SentenceTransformerEmbedder:
         model_name: str,
         model_path: str | None = None,
         *,
-        threads: int = 2,
-        query_threads: int = 1,
         batch_size: int = 32,
     ) -> None:
-        import torch
         import transformers
         from sentence_transformers import SentenceTransformer
 
-        torch.set_num_threads(threads)
-        self._threads = threads
-        self._query_threads = query_threads
         # Its weight-loading progress bar is noise in a CLI and in the bot's logs.
         transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         self._model = SentenceTransformer(model_path or model_name, device="cpu")
@@ -111,15 +108,7 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, self._passage_prefix)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        """One short question gains nothing from a second thread, and on a busy machine
-        two spinning threads made it 5-10x slower (p50 417 vs 38 ms under load)."""
-        import torch
-
-        torch.set_num_threads(self._query_threads)
-        try:
-            return self._encode(texts, self._query_prefix)
-        finally:
-            torch.set_num_threads(self._threads)
+        return self._encode(texts, self._query_prefix)
 
     def embed_passages_with_tokens(
         self, texts: Sequence[str]
@@ -127,13 +116,7 @@ class SentenceTransformerEmbedder:
         return self._encode_with_tokens(texts, self._passage_prefix)
 
     def embed_query_with_tokens(self, text: str) -> tuple[Vectors, TokenStates]:
-        import torch
-
-        torch.set_num_threads(self._query_threads)
-        try:
-            vectors, states = self._encode_with_tokens([text], self._query_prefix)
-        finally:
-            torch.set_num_threads(self._threads)
+        vectors, states = self._encode_with_tokens([text], self._query_prefix)
         return vectors[0], states[0]
 
     def _encode_with_tokens(
@@ -207,7 +190,5 @@ def load_embedder(settings: IndexSettings) -> Embedder:
     return SentenceTransformerEmbedder(
         settings.embedding_model,
         source,
-        threads=settings.embedding_threads,
-        query_threads=settings.query_threads,
         batch_size=settings.embedding_batch_size,
     )

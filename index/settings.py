@@ -29,8 +29,10 @@ class IndexSettings(BaseSettings):
     model_dir: Path = _default_model_dir()
     corpus_dir: Path = REPO_ROOT / "data" / "corpus"
     embedding_model: str = DEFAULT_MODEL
+    # Threads per model call and FAISS search, set once per process by index.runtime
+    # (`thread_count`): `newsbot index`/`eval` use embedding_threads; a process that answers
+    # questions (the bot, its own index updates included) uses query_threads.
     embedding_threads: int = 2
-    # Threads for embedding a question (see SentenceTransformerEmbedder.embed_queries).
     query_threads: int = 1
     embedding_batch_size: int = 32
     # A second chunk embedding stored in the index and fused for rows in the other language than

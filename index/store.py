@@ -62,6 +62,7 @@ from index.errors import (
     IndexMissingError,
     OutdatedIndexError,
 )
+from index.runtime import use_faiss_threads
 from index.settings import IndexSettings
 from index.tokens import ChunkTokens, TokenCodec
 
@@ -320,6 +321,7 @@ def validate_generation(
 
 def build_faiss_index(vectors: Vectors, kind: IndexKind) -> tuple[faiss.Index, dict[str, float]]:
     """The search structure over `vectors` (inner product == cosine for unit rows)."""
+    use_faiss_threads()
     dim = vectors.shape[1]
     if kind == "flat":
         flat = faiss.IndexFlatIP(dim)
@@ -639,7 +641,6 @@ def write_generation(
     )
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
-    faiss.omp_set_num_threads(max(1, settings.embedding_threads))
     with writer_lock(index_dir):
         try:
             _remove_stale(index_dir, keep=read_current(index_dir))
@@ -992,7 +993,6 @@ class IndexSnapshot:
         expected: EmbedderIdentity | None = None,
         *,
         expected_second: EmbedderIdentity | None = None,
-        threads: int | None = None,
     ) -> IndexSnapshot:
         """Load the live generation, verifying checksums and shapes before trusting it.
 
@@ -1003,8 +1003,6 @@ class IndexSnapshot:
         A writer may replace and delete the generation while we read it; the CURRENT file is
         then re-read and the load retried instead of reporting corruption.
         """
-        if threads is not None:
-            faiss.omp_set_num_threads(max(1, threads))
         index_dir = Path(index_dir)
         for _ in range(3):
             name = read_current(index_dir)
@@ -1098,6 +1096,7 @@ class IndexSnapshot:
         k_eff = min(k, len(self))
         if k_eff <= 0 or len(queries) == 0:
             return [[] for _ in range(len(queries))]
+        use_faiss_threads()
         scores, ids = self._index.search(queries, k_eff)
         return [
             [(int(i), float(s)) for i, s in zip(id_row, score_row, strict=True) if i >= 0]

@@ -7,9 +7,12 @@ same whichever report arrives first, in whichever poll, before or after a restar
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+
+from cachetools import LRUCache
 
 from index.documents import Document
 from rag.agreements import Agreement, agreement_sentence, detect_agreement, same_agreement_story
@@ -17,6 +20,10 @@ from rag.entities import RussianNer
 
 # Reports of one signing appear within days of each other; older agreements are other stories.
 STORY_WINDOW_DAYS = 7
+# Document versions whose agreement (or its absence) is remembered. Every poll looks again at the
+# indexed reports near each new one, so the cache should hold a window's worth of news: at a few
+# thousand articles a day, 100k (~25 MB) is weeks. Past it the oldest are detected again.
+MEMORY_SIZE = 100_000
 
 
 @dataclass(frozen=True)
@@ -44,20 +51,26 @@ def _order(doc: Document) -> tuple[str, str]:
 
 
 class AgreementMemory:
-    """Agreements already found in the index, computed once per document version."""
+    """Agreements already found in the index, computed once per document version (while it is
+    among the `MEMORY_SIZE` most recently asked about)."""
 
     def __init__(self, ner: RussianNer | None = None) -> None:
         self._ner = ner
-        self._seen: dict[tuple[str, str], Agreement | None] = {}
+        self._seen: LRUCache[tuple[str, str], Agreement | None] = LRUCache(MEMORY_SIZE)
+        # Alert batches run in worker threads, possibly two at once; cachetools is not safe.
+        self._lock = threading.Lock()
 
     def of(self, document: Document) -> Agreement | None:
         key = (document.doc_id, document.content_hash)
-        if key not in self._seen:
-            found = None
-            if agreement_sentence(document) is not None:  # the cheap test first
-                found = detect_agreement(document, self._ner)
+        with self._lock:
+            if key in self._seen:
+                return self._seen[key]
+        found = None
+        if agreement_sentence(document) is not None:  # the cheap test first
+            found = detect_agreement(document, self._ner)
+        with self._lock:
             self._seen[key] = found
-        return self._seen[key]
+        return found
 
     def story_alerts(
         self, new: Sequence[Document], indexed: Iterable[Document]

@@ -7,8 +7,11 @@ Every sentence it outputs is either a verbatim quote of a cited chunk or a short
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from cachetools import LRUCache
 
 from index.dates import parse_date
 from index.documents import Document
@@ -56,6 +59,9 @@ WHEN_OTHER_DOCUMENT_MARGIN = 0.01
 # that misses one of them (or anything in it): such sentences count this much less similar.
 PLACE_MISS_PENALTY = 0.03
 MAX_NER_SENTENCES = 6
+# Documents whose places are kept (~0.8 KB each, measured): the retrieved articles of recent
+# questions; past it the least recently read is dropped and found again on demand.
+PLACES_CACHE_SIZE = 10_000
 FOCUS_BONUS = 0.03
 CHUNK_WEIGHT = 0.3
 
@@ -108,7 +114,8 @@ class ExtractiveAnswerer:
     def __init__(self, snapshot: IndexSnapshot, ner: RussianNer) -> None:
         self._snapshot = snapshot
         self._ner = ner
-        self._places: dict[str, frozenset[str]] = {}
+        self._places: LRUCache[str, frozenset[str]] = LRUCache(PLACES_CACHE_SIZE)
+        self._places_lock = threading.Lock()  # answer threads share it; cachetools is not safe
 
     @property
     def ner(self) -> RussianNer:
@@ -257,11 +264,13 @@ class ExtractiveAnswerer:
 
     def _places_of(self, document: Document) -> frozenset[str]:
         """Every place the article names, with the regions and countries they lie in."""
-        found = self._places.get(document.doc_id)
+        with self._places_lock:
+            found = self._places.get(document.doc_id)
         if found is None:
             mentions = find_places(f"{document.title}\n{document.text}")
             found = frozenset(p for m in mentions for p in ancestors(m.place))
-            self._places[document.doc_id] = found
+            with self._places_lock:
+                self._places[document.doc_id] = found
         return found
 
     def _entities(self, cand: Candidate) -> list[Entity]:

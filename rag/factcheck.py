@@ -18,6 +18,7 @@ thresholds can be calibrated on labelled claims without re-running the expensive
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,6 +26,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 
 from index.chunking import split_sentences
 from index.dates import parse_date
@@ -307,6 +309,13 @@ def worst(verdicts: Sequence[str]) -> str:
     return max(verdicts, key=lambda v: SEVERITY[v], default=NOT_IN_CORPUS)
 
 
+# Facts of indexed sentences (NER is the slow part of a check, and the evidence sentences of
+# related claims repeat): ~1.6 KB each (measured on the bundled corpus), 32 MB at most.
+FACTS_CACHE_SIZE = 20_000
+# Article-wide name keys and countries of evidence documents: ~3 KB a 2,600-character article.
+CONTEXTS_CACHE_SIZE = 2_000
+
+
 class FactChecker:
     """Checks texts against the indexed corpus; build once (from the engine), check many."""
 
@@ -326,8 +335,11 @@ class FactChecker:
         self.answerer = answerer
         self.ner = ner
         self.chat_model = chat_model  # a LangChain chat model: verdicts via rag.llm_check
-        self._facts: dict[tuple[str, str], Facts] = {}
-        self._contexts: dict[str, Context] = {}
+        # Bounded (the index grows while the bot runs); the answer pool checks claims in several
+        # threads at once, and cachetools caches are not thread-safe: one lock for both.
+        self._facts: LRUCache[tuple[str, str], Facts] = LRUCache(FACTS_CACHE_SIZE)
+        self._contexts: LRUCache[str, Context] = LRUCache(CONTEXTS_CACHE_SIZE)
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_engine(cls, engine: AnswerEngine) -> FactChecker:
@@ -468,18 +480,20 @@ class FactChecker:
     def _sentence_facts(self, doc_id: str, text: str, language: str) -> Facts:
         """Facts of an indexed sentence, cached: NER is the slow part and sentences repeat."""
         key = (doc_id, text)
-        facts = self._facts.get(key)
-        if facts is None:
+        with self._cache_lock:
+            facts = self._facts.get(key)
+        if facts is None:  # computed outside the lock: two threads may both do it, harmlessly
             facts = extract_facts(text, language, find_entities(text, language, self.ner))
-            if len(self._facts) > 50_000:
-                self._facts.clear()
-            self._facts[key] = facts
+            with self._cache_lock:
+                self._facts[key] = facts
         return facts
 
     def _context(self, doc_id: str) -> Context:
-        context = self._contexts.get(doc_id)
+        with self._cache_lock:
+            context = self._contexts.get(doc_id)
         if context is None:
             doc = self.snapshot.documents[doc_id]
             context = context_of(doc.text, parse_date(doc.date) if doc.date else None)
-            self._contexts[doc_id] = context
+            with self._cache_lock:
+                self._contexts[doc_id] = context
         return context

@@ -29,9 +29,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from bot.storage import migrate
 from bot.storage.document_log import DocumentLog
 from bot.storage.errors import StorageError, UnknownAnswerError
+from bot.storage.migrate import upgrade as migrate_to_head
 from bot.storage.outbox import SENT, AlertOutbox
 from bot.storage.records import LoggedAnswer, Stats, Subscription, Turn, UserInfo
 from bot.storage.schema import alerts, answers, feedback, subscriptions, turns, users
@@ -187,7 +187,7 @@ class Storage:
             sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
             async with engine.begin() as conn:
-                await conn.run_sync(migrate.upgrade)
+                await conn.run_sync(migrate_to_head)
         except (*_CONNECTION_ERRORS, sa_exc.SQLAlchemyError) as exc:
             await engine.dispose()
             raise StorageError(f"cannot open the database {safe}: {_describe(exc)}") from exc
