@@ -11,7 +11,7 @@ run: index
 	@if [ -n "$$NEWSBOT_BOT_TOKEN" ]; then $(NEWSBOT) bot; else $(NEWSBOT) chat; fi
 
 test: model
-	$(VENV)/bin/ruff check bot rag index tests bench
+	$(VENV)/bin/ruff check bot rag index nlp evaluation tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q
 
@@ -31,8 +31,8 @@ index: model
 	$(NEWSBOT) index --if-missing
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot rag index tests bench
-	$(VENV)/bin/ruff format --check bot rag index tests bench
+	$(VENV)/bin/ruff check bot rag index nlp evaluation tests bench
+	$(VENV)/bin/ruff format --check bot rag index nlp evaluation tests bench
 	$(VENV)/bin/mypy
 
 eval: model

@@ -294,14 +294,16 @@ def build_engine(work: Path) -> tuple[Any, Any]:
     from index.builder import update_index
     from index.embedder import load_embedder
     from index.provision import provision_e5
+    from index.runtime import configure_threads
     from index.second_embedder import QUERY_THREADS, UseEmbedder
     from index.settings import DEFAULT_MODEL, IndexSettings
     from index.sources import load_sources
-    from rag.engine import AnswerEngine
+    from rag.answering.engine import AnswerEngine
     from rag.settings import RagSettings
 
     settings = IndexSettings(data_dir=work / "data", embedding_model=DEFAULT_MODEL)
     provision_e5(settings.model_dir)
+    configure_threads(settings)  # as the bot does at start-up (index/runtime.py)
     embedder = load_embedder(settings)
     loaded = load_sources([str(REPO / "data" / "corpus")])
     update_index(

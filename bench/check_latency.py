@@ -27,8 +27,8 @@ from index.embedder import load_embedder
 from index.loaders import load_path
 from index.second_embedder import load_second_embedder
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
-from rag.engine import AnswerEngine
-from rag.factcheck import FactChecker
+from rag.answering.engine import AnswerEngine
+from rag.factcheck.checker import FactChecker
 from rag.settings import RagSettings
 
 CLAIMS = REPO_ROOT / "tests" / "data" / "claims.jsonl"

@@ -55,6 +55,7 @@ from index.cleaning import clean_document
 from index.documents import Chunk, Document
 from index.embedder import BACKEND, EmbedderIdentity, TokenEmbedder, load_embedder
 from index.loaders import load_path
+from index.runtime import configure_threads
 from index.settings import REPO_ROOT, IndexSettings
 from index.store import read_current, write_generation
 from index.tokens import TOKEN_LAYER, ChunkTokens, TokenCodec, pack
@@ -144,6 +145,7 @@ def real_vectors(texts: list[str], settings: IndexSettings) -> tuple[F32, ChunkT
             cached = ChunkTokens(TokenCodec(z["codebook"]), z["codes"], z["offsets"], TOKEN_LAYER)
             return z["vectors"], cached
     t0 = time.perf_counter()
+    configure_threads(settings, indexing=True)
     embedder = load_embedder(settings)
     assert isinstance(embedder, TokenEmbedder)
     vectors, states = embedder.embed_passages_with_tokens(texts)
@@ -227,10 +229,11 @@ def rss_mb() -> float:
 
 def measure(data_dir: Path, qfile: Path, passes: int, profile: bool) -> dict[str, Any]:
     """Load the engine on `data_dir` and time every question `passes` times (after a warm-up)."""
-    from rag.engine import AnswerEngine
+    from rag.answering.engine import AnswerEngine
     from rag.settings import RagSettings
 
     settings = IndexSettings(data_dir=data_dir)
+    configure_threads(settings)  # as the bot does at start-up (index/runtime.py)
     embedder = load_embedder(settings)
     embedder.embed_queries(["warm-up"])
     before = rss_mb()

@@ -1,6 +1,6 @@
 """Retrieval research: e5 vs BM25 vs fusions on XQuAD / TyDi QA (paragraph recall@k).
 
-Reproduces the table behind the constants in `rag/fusion.py`:
+Reproduces the table behind the constants in `rag/retrieval/fusion.py`:
 
     .venv/bin/python bench/retrieval_research.py            # table (embeds once, then cached)
     .venv/bin/python bench/retrieval_research.py --embed-only
@@ -32,7 +32,7 @@ import numpy.typing as npt
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rag.fusion import (  # noqa: E402
+from rag.retrieval.fusion import (  # noqa: E402
     DEFAULT,
     WITH_USE,
     FusionParams,
@@ -41,7 +41,7 @@ from rag.fusion import (  # noqa: E402
     hub_scores,
     text_language,
 )
-from rag.lexical import LexicalIndex, name_keys, strip_stress  # noqa: E402
+from rag.retrieval.lexical import LexicalIndex, name_keys, strip_stress  # noqa: E402
 
 EVAL = Path("/work/shared/eval/converted")
 CACHE = REPO / "var" / "cache" / "retrieval"
@@ -188,7 +188,7 @@ def embed_text(model: str, kind: str, texts: Sequence[str]) -> Matrix:
 
 # ---------------------------------------------------------------- per-setting score matrices
 
-POOL = 50  # candidates per channel, as rag.retriever.HybridRetriever fetches (candidates=50)
+POOL = 50  # candidates per channel, as HybridRetriever (rag.retrieval.retriever) fetches
 
 
 @dataclass

@@ -124,8 +124,8 @@ def build(work: Path, corpus: list[str]) -> tuple[Any, Any]:
     from index.second_embedder import QUERY_THREADS, UseEmbedder
     from index.settings import DEFAULT_MODEL, IndexSettings
     from index.sources import load_sources
-    from rag.engine import AnswerEngine
-    from rag.factcheck import FactChecker
+    from rag.answering.engine import AnswerEngine
+    from rag.factcheck.checker import FactChecker
     from rag.settings import RagSettings
 
     settings = IndexSettings(data_dir=work / "data", embedding_model=DEFAULT_MODEL)

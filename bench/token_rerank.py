@@ -1,6 +1,6 @@
 """Late-interaction re-ranking study: depth, weight, layer and compression of the token channel.
 
-Reproduces the choices in `rag/retriever.py` (TOKEN_RERANK_DEPTH, TOKEN_WEIGHT) and
+Reproduces the choices in `rag/retrieval/retriever.py` (TOKEN_RERANK_DEPTH, TOKEN_WEIGHT) and
 `index/tokens.py` (TOKEN_LAYER, 64-byte product codes) on the eval indexes that `newsbot eval`
 builds under var/eval/ (run it first). For every question the production retriever ranks without
 the token channel; the head is then re-scored as z(fused) + w * z(maxsim), reporting R@1 on the
@@ -25,15 +25,16 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import index.embedder as embedder_module  # noqa: E402
+from evaluation.retrieval import read_jsonl  # noqa: E402
+from evaluation.settings import EvalSettings  # noqa: E402
 from index.chunking import passage_text  # noqa: E402
 from index.embedder import SentenceTransformerEmbedder, load_embedder  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
 from index.store import IndexSnapshot  # noqa: E402
 from index.tokens import TokenStates, maxsim  # noqa: E402
-from rag.evaluation import DEFAULT_EVAL_DIR, read_jsonl  # noqa: E402
-from rag.fusion import zscore  # noqa: E402
-from rag.question import analyse  # noqa: E402
-from rag.retriever import HybridRetriever, embed_question  # noqa: E402
+from rag.answering.question import analyse  # noqa: E402
+from rag.retrieval.fusion import zscore  # noqa: E402
+from rag.retrieval.retriever import HybridRetriever, embed_question  # noqa: E402
 
 SETS = [  # name, folder, question setting, indexed language
     ("xquad en-ru", "xquad", "en-ru", "ru"),
@@ -42,6 +43,8 @@ SETS = [  # name, folder, question setting, indexed language
     ("tydi ru-ru", "tydiqa-goldp", "ru-ru", "ru"),
     ("tydi en-en", "tydiqa-goldp", "en-en", "en"),
 ]
+# The converted public sets (shared/eval/convert.py), as `newsbot eval` reads them.
+EVAL_DIR = EvalSettings().eval_dir or REPO.parent / "shared" / "eval" / "converted"
 DEPTHS = (5, 8, 12)
 WEIGHTS = (0.0, 0.5, 0.75, 1.0, 1.25, 1.5)
 HEAD = max(DEPTHS)
@@ -104,7 +107,7 @@ def main() -> None:
         if snap.tokens is None:
             sys.exit(f"{tag}: no token states; run `newsbot eval` first")
         retriever = HybridRetriever(snap)  # no USE channel: it is measured elsewhere
-        questions = read_jsonl(DEFAULT_EVAL_DIR / folder / f"questions.{setting}.jsonl")
+        questions = read_jsonl(EVAL_DIR / folder / f"questions.{setting}.jsonl")
         qs, qstates = collect(snap, retriever, embedder, questions[: args.limit])
         add_late(qs, qstates, "pq", snap.tokens.states)
         keys = ["pq"]

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from rag.answer import Answer
+from rag.answering.answer import Answer
 
 Key = tuple[object, str]
 

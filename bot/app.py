@@ -39,11 +39,11 @@ from bot.storage import Storage
 from bot.watcher import Watcher
 from index.runtime import configure_threads
 from index.settings import IndexSettings
-from rag.alerts import AgreementMemory
-from rag.engine import AnswerEngine
-from rag.factcheck import FactChecker
+from rag.alerts.stories import AgreementMemory
+from rag.alerts.topics import TopicMatcher
+from rag.answering.engine import AnswerEngine
+from rag.factcheck.checker import FactChecker
 from rag.settings import RagSettings
-from rag.topics import TopicMatcher
 
 log = logging.getLogger(__name__)
 

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.logs import configure_logging
-from index.dates import parse_date
 from index.errors import IndexError_
 from index.runtime import configure_threads
 from index.settings import DEFAULT_MODEL, IndexSettings
+from nlp.dates import parse_date
 from rag.errors import QuestionError
 from rag.settings import RagSettings
 
 if TYPE_CHECKING:
-    from rag.engine import AnswerEngine
+    from rag.answering.engine import AnswerEngine
 
 log = logging.getLogger("newsbot")
 
@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("--corpus", type=Path, help="corpus.jsonl (id, lang, title, text)")
     p_eval.add_argument("--questions", type=Path, help="questions.jsonl (question, context_id)")
     p_eval.add_argument("--limit", type=int, default=None, help="first N questions only")
+    p_eval.add_argument(
+        "--eval-dir", type=Path, help="converted public sets (default: NEWSBOT_EVAL_DIR)"
+    )
     p_eval.add_argument(
         "--claims", type=Path, help="fact-checking claims.jsonl over the live index"
     )
@@ -153,7 +156,7 @@ def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
 
 
 def _engine(settings: IndexSettings) -> AnswerEngine:
-    from rag.engine import AnswerEngine
+    from rag.answering.engine import AnswerEngine
 
     return AnswerEngine.from_settings(settings, RagSettings())
 
@@ -176,7 +179,7 @@ def cmd_ask(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) ->
             print(result["error"], file=sys.stderr)
             return 2
         else:
-            from rag.answer import Answer
+            from rag.answering.answer import Answer
 
             print(Answer.from_json(result).to_text())
         return 0
@@ -216,7 +219,7 @@ def _check_one(checker: Any, text: str) -> dict[str, Any]:
 
 
 def cmd_check(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) -> int:
-    from rag.factcheck import FactChecker
+    from rag.factcheck.checker import FactChecker
 
     checker = FactChecker.from_engine(_engine(settings))
     if args.text is not None:
@@ -237,9 +240,9 @@ def cmd_check(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) 
 
 
 def cmd_eval_check(args: argparse.Namespace, settings: IndexSettings) -> int:
-    """`eval --claims` / `--terra`: the fact-checker's verdict quality (rag/check_eval.py)."""
-    from rag.check_eval import evaluate_claims, evaluate_terra
-    from rag.factcheck import FactChecker
+    """`eval --claims` / `--terra`: the fact-checker's verdict quality (evaluation.factcheck)."""
+    from evaluation.factcheck import evaluate_claims, evaluate_terra
+    from rag.factcheck.checker import FactChecker
 
     checker = FactChecker.from_engine(_engine(settings))
     if args.claims:
@@ -254,20 +257,27 @@ def cmd_eval_check(args: argparse.Namespace, settings: IndexSettings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: IndexSettings) -> int:
     if args.agreements:
-        from rag.agreement_eval import evaluate_detector
+        from evaluation.agreements import evaluate_detector
 
         evaluate_detector(args.agreements)
         return 0
     if args.claims or args.terra:
         return cmd_eval_check(args, settings)
+    from evaluation.retrieval import calibration, evaluate_set, markdown_table, standard_sets
+    from evaluation.settings import EvalSettings
     from index.embedder import load_embedder
     from index.second_embedder import load_second_embedder
-    from rag.evaluation import calibration, evaluate_set, markdown_table, standard_sets
 
     if args.corpus and args.questions:
         pairs = [(args.corpus, args.questions)]
     else:
-        pairs = standard_sets()
+        eval_dir = args.eval_dir or EvalSettings().eval_dir
+        if eval_dir is None:
+            print(
+                "no eval data: set NEWSBOT_EVAL_DIR or pass --eval-dir (or --corpus/--questions)"
+            )
+            return 2
+        pairs = standard_sets(eval_dir)
         missing = [str(p) for pair in pairs for p in pair if not p.exists()]
         if missing:
             print(f"eval data not found: {missing[0]} (pass --corpus and --questions)")

@@ -20,13 +20,13 @@ from aiogram.utils.formatting import sizeof as utf16_len
 
 from bot.telegram_html import to_html
 from bot.texts import phrase, plain, text
-from rag.answer import Answer, Citation
+from rag.answering.answer import Answer, Citation
 
 if TYPE_CHECKING:
     from index.documents import Document
-    from rag.alerts import StoryAlert
-    from rag.factcheck import CheckReport, ClaimVerdict
-    from rag.topics import TopicMatch
+    from rag.alerts.stories import StoryAlert
+    from rag.alerts.topics import TopicMatch
+    from rag.factcheck.types import CheckReport, ClaimVerdict
 
 # Telegram's limit: 4096 characters of text after parsing. Lengths here are UTF-16 code units,
 # which are never fewer than the characters Telegram counts.

@@ -27,13 +27,14 @@ from index.documents import Document, LoadProblem
 from index.fetch import Fetcher, FetchPolicy
 from index.settings import IndexSettings
 from index.sources import LoadedSources, load_sources
-from rag.agreements import agreement_sentence
-from rag.alerts import AgreementMemory, StoryAlert
-from rag.answer import Answer
-from rag.engine import AnswerEngine
-from rag.factcheck import CheckReport, FactChecker
-from rag.followup import complete, is_follow_up
-from rag.topics import TopicMatch, TopicMatcher
+from rag.alerts.agreements import agreement_sentence
+from rag.alerts.stories import AgreementMemory, StoryAlert
+from rag.alerts.topics import TopicMatch, TopicMatcher
+from rag.answering.answer import Answer
+from rag.answering.engine import AnswerEngine
+from rag.answering.followup import complete, is_follow_up
+from rag.factcheck.checker import FactChecker
+from rag.factcheck.types import CheckReport
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class Services:
         return await loop.run_in_executor(self.answer_pool, checker.check, claim_text)
 
     async def story_alerts(self, documents: Sequence[Document]) -> list[StoryAlert]:
-        """The agreement stories among newly indexed `documents` (see rag.alerts); earlier
+        """The agreement stories among newly indexed `documents` (see rag.alerts.stories); earlier
         reports are looked for among the documents indexing recorded as agreements only."""
         live = self.engine.retriever.snapshot.documents
         earlier = [

@@ -25,8 +25,8 @@ from index.documents import Document, LoadProblem, LoadResult
 from index.fetch import ANY_HOST, Fetcher, FetchError
 from index.loaders import load_path, parse_feed
 from index.sources import LoadedSources, add_cleaned
-from rag.alerts import StoryAlert
-from rag.topics import TopicMatch
+from rag.alerts.stories import StoryAlert
+from rag.alerts.topics import TopicMatch
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from datetime import date
 
 from razdel import sentenize
 
-from index.dates import find_header_date, is_date_only_line, parse_date
 from index.documents import Document, RawDocument
-from index.language import detect_language
+from nlp.dates import find_header_date, is_date_only_line, parse_date
+from nlp.language import detect_language
 
 # --- sizes ------------------------------------------------------------------------------------
 BOILERPLATE_MAX_CHARS = 200  # furniture lines are short; longer lines are never pattern-dropped

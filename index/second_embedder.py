@@ -3,7 +3,7 @@
 e5 prefers passages in the question's language; USE was trained on translation pairs, so its
 cosine between an English question and a Russian passage carries what e5 loses. As a fusion
 channel for rows in the other language it lifts XQuAD en->ru recall@1 from 0.80 to 0.84 and a
-mixed RU+EN index from 0.83 to 0.90 (bench/retrieval_research.py, `rag.fusion.WITH_USE`).
+mixed RU+EN index from 0.83 to 0.90 (bench/retrieval_research.py, `rag.retrieval.fusion.WITH_USE`).
 Chunks are embedded with it at indexing time (`use_vectors.npy`); a question costs ~1.6 ms.
 """
 

@@ -5,7 +5,8 @@ keeps recall@1 down: an English question's gold Russian paragraph is usually in 
 behind a paragraph on the same topic. Comparing every question token with every passage token
 (ColBERT's maxsim) on a middle layer of the same e5 model, where the multilingual encoder aligns
 words across languages (the SimAlign finding), separates them: XQuAD en->ru R@1 0.884 -> 0.913
-in `newsbot eval` (rag/retriever.py has the other sets); same-language sets gain 0.3-1.3 points.
+in `newsbot eval` (rag/retrieval/retriever.py has the other sets); same-language sets gain
+0.3-1.3 points.
 
 The states come out of the forward pass that embeds the chunk anyway, so indexing costs no more
 model time. Raw they are 1.5 KB per token; product quantisation (64 sub-vectors x 8 bits, k-means

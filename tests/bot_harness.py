@@ -15,7 +15,7 @@ from bot.app import create_bot, create_dispatcher, create_services, run_polling
 from bot.services import Services
 from bot.settings import BotSettings
 from index.settings import IndexSettings
-from rag.engine import AnswerEngine
+from rag.answering.engine import AnswerEngine
 from rag.settings import RagSettings
 from tests.telegram_server import FakeTelegram
 

@@ -12,7 +12,7 @@ from index.provision import provision_e5
 from index.second_embedder import UseEmbedder
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
 from index.sources import load_sources
-from rag.engine import AnswerEngine
+from rag.answering.engine import AnswerEngine
 from rag.settings import RagSettings
 from tests.telegram_fixtures import fake_telegram, telegram_bot
 

@@ -7,24 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from index.cleaning import clean_document
-from index.dates import find_dates
-from index.documents import Document
-from index.loaders import load_path
-from rag.agreement_eval import (
+from evaluation.agreements import (
     as_document,
     evaluate_detector,
     evaluate_stories,
     load_labelled,
 )
-from rag.agreements import (
+from index.cleaning import clean_document
+from index.documents import Document
+from index.loaders import load_path
+from nlp.dates import find_dates
+from nlp.entities import RussianNer
+from rag.alerts.agreements import (
     Agreement,
     agreement_sentence,
     detect_agreement,
     newest_agreements,
     same_agreement_story,
 )
-from rag.entities import RussianNer
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELLED = ROOT / "tests" / "data" / "agreements.jsonl"

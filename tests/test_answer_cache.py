@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.answer_cache import AnswerCache
-from rag.answer import Answer
+from rag.answering.answer import Answer
 
 
 def _counting(calls: list[str], delay: float = 0.0):  # type: ignore[no-untyped-def]

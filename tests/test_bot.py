@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.app import create_bot, create_dispatcher, create_services, create_webhook_app
 from bot.services import Services
 from index.settings import IndexSettings
-from rag.engine import AnswerEngine
+from rag.answering.engine import AnswerEngine
 from rag.settings import RagSettings
 from tests.bot_harness import ADMIN, bot_settings, private_index, running_bot
 from tests.telegram_server import FakeTelegram, post_webhook_update

@@ -21,11 +21,14 @@ from bot import middlewares
 from bot.middlewares import RateLimitMiddleware
 from index.documents import Document
 from index.settings import IndexSettings
-from rag import alerts, extractive, factcheck, lexical
-from rag.agreements import detect_agreement
-from rag.alerts import AgreementMemory
-from rag.engine import AnswerEngine
-from rag.factcheck import FactChecker
+from rag.alerts import stories as alerts
+from rag.alerts.agreements import detect_agreement
+from rag.alerts.stories import AgreementMemory
+from rag.answering import extractive
+from rag.answering.engine import AnswerEngine
+from rag.factcheck import checker as factcheck
+from rag.factcheck.checker import FactChecker
+from rag.retrieval import lexical
 
 _LETTERS = "абвгдежзиклмнопрстуфхцчшщыэюя"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.chinese import pinyin_name
-from rag.entities import latin
-from rag.lexical import name_key
+from nlp.chinese import pinyin_name
+from nlp.entities import latin
+from rag.retrieval.lexical import name_key
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.claims import is_check_worthy, split_claims, split_facts
+from rag.factcheck.claims import is_check_worthy, split_claims, split_facts
 
 
 def test_sentences_become_claims_and_chatter_is_skipped() -> None:

@@ -13,9 +13,9 @@ import pytest
 
 from index.cleaning import boilerplate_category, clean_document, content_hash, is_site_notice
 from index.documents import Document, RawDocument
-from index.language import detect_language
 from index.settings import REPO_ROOT
 from index.sources import load_sources
+from nlp.language import detect_language
 
 CORPUS = REPO_ROOT / "data" / "corpus"
 

@@ -7,7 +7,10 @@ from datetime import date
 
 import pytest
 
-from rag.compare import (
+from nlp.countries import countries
+from nlp.entities import Entity, english_entities
+from nlp.quantities import find_quantities
+from rag.factcheck.compare import (
     Comparison,
     Context,
     Facts,
@@ -19,9 +22,6 @@ from rag.compare import (
     keys_of,
     quantities_agree,
 )
-from rag.countries import countries
-from rag.entities import Entity, english_entities
-from rag.quantities import find_quantities
 
 
 def _q(text: str) -> object:

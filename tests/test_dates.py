@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from index.dates import find_dates, find_header_date, is_date_only_line, parse_date
 from index.settings import REPO_ROOT
+from nlp.dates import find_dates, find_header_date, is_date_only_line, parse_date
 
 CORPUS = REPO_ROOT / "data" / "corpus"
 

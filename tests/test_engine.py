@@ -8,8 +8,8 @@ import pytest
 
 from index.second_embedder import UseEmbedder
 from index.settings import REPO_ROOT, IndexSettings
-from rag.answer import Answer
-from rag.engine import AnswerEngine
+from rag.answering.answer import Answer
+from rag.answering.engine import AnswerEngine
 from rag.errors import EmptyQuestionError, QuestionTooLongError
 
 ZGC_ARTICLE = "000_d237f05f24a2a3fe"
@@ -150,7 +150,7 @@ def test_json_shape(engine: AnswerEngine) -> None:
 
 
 def test_langchain_retriever_returns_cited_chunks(engine: AnswerEngine) -> None:
-    from rag.langchain_retriever import NewsRetriever
+    from rag.retrieval.langchain_retriever import NewsRetriever
 
     docs = NewsRetriever(engine=engine, k=3).invoke("Who signed the ZGC agreement?")
     assert 1 <= len(docs) <= 3

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
+from evaluation.factcheck import read_jsonl, score_claims
 from index.settings import REPO_ROOT, IndexSettings
-from rag.check_eval import read_jsonl, score_claims
-from rag.engine import AnswerEngine
+from rag.answering.engine import AnswerEngine
 from rag.errors import EmptyQuestionError
-from rag.factcheck import CheckReport, ClaimVerdict, FactChecker
+from rag.factcheck.checker import FactChecker
+from rag.factcheck.types import CheckReport, ClaimVerdict
 
 ZGC_ARTICLE = "000_d237f05f24a2a3fe"
 INNOBIZ_ARTICLE = "003_cb4dde055d3175f6"
@@ -160,8 +161,9 @@ def test_sources_that_disagree_are_both_shown_newest_first() -> None:
     """Two articles on one claim, one confirming and one giving another number."""
     from datetime import date
 
-    from rag.compare import Comparison, Mismatch
-    from rag.factcheck import ClaimAnalysis, Evidence, Scored, Thresholds, decide
+    from rag.factcheck.checker import decide
+    from rag.factcheck.compare import Comparison, Mismatch
+    from rag.factcheck.types import ClaimAnalysis, Evidence, Scored, Thresholds
 
     def scored(doc: str, day: int, comparison: Comparison) -> Scored:
         evidence = Evidence(doc, f"{doc}#0", doc, f"2020-09-{day:02d}", doc, "quote", "ru")

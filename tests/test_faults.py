@@ -26,7 +26,7 @@ from index.cleaning import clean_document
 from index.documents import RawDocument
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
 from index.store import IndexSnapshot, read_current
-from rag.engine import AnswerEngine
+from rag.answering.engine import AnswerEngine
 from rag.settings import RagSettings
 from tests.bot_harness import private_index
 from tests.telegram_server import FakeTelegram

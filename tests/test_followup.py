@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.followup import complete, is_follow_up
-from rag.question import QType, analyse
+from rag.answering.followup import complete, is_follow_up
+from rag.answering.question import QType, analyse
 
 
 @pytest.mark.parametrize(

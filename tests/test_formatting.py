@@ -9,7 +9,7 @@ from aiogram.utils.formatting import Bold, Italic, Text, TextLink
 from bot.formatting import MESSAGE_LIMIT, answer_messages, display_date, pack, quotes_messages
 from bot.handlers.ask import without_mention
 from bot.telegram_html import to_html
-from rag.answer import Answer, Citation
+from rag.answering.answer import Answer, Citation
 from tests.telegram_server import parse_html
 
 

@@ -1,10 +1,10 @@
-"""Language-gated score fusion of `rag.fusion` on hand-made candidate pools."""
+"""Language-gated score fusion of `rag.retrieval.fusion` on hand-made candidate pools."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from rag.fusion import (
+from rag.retrieval.fusion import (
     DEFAULT,
     FusionParams,
     candidate_pool,
@@ -14,7 +14,7 @@ from rag.fusion import (
     text_language,
     zscore,
 )
-from rag.lexical import LexicalIndex, name_keys
+from rag.retrieval.lexical import LexicalIndex, name_keys
 
 
 def test_text_language() -> None:

@@ -1,9 +1,9 @@
 """The LLM output check: only sentences with existing citations and verbatim quotes survive."""
 
 from index.documents import Chunk, Document
-from rag.generative import build_messages, verified_sentences
-from rag.hits import Hit
-from rag.question import analyse
+from rag.answering.generative import build_messages, verified_sentences
+from rag.answering.question import analyse
+from rag.retrieval.hits import Hit
 
 
 def _hit(doc_id: str, text: str) -> Hit:
@@ -45,7 +45,7 @@ def test_prompt_numbers_every_passage_and_asks_for_the_question_language() -> No
 
 
 def test_unusable_llm_settings_leave_the_extractive_answerer_in_charge() -> None:
-    from rag.generative import make_chat_model
+    from rag.answering.generative import make_chat_model
     from rag.settings import RagSettings
 
     assert make_chat_model(RagSettings(llm_provider=None, llm_model=None)) is None

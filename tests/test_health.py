@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.health import STALE_AFTER_S, beat, heartbeat_path, problems
 from index.settings import IndexSettings
-from rag.engine import AnswerEngine
+from rag.answering.engine import AnswerEngine
 
 
 async def test_healthy_only_with_a_current_index_and_a_fresh_heartbeat(

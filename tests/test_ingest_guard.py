@@ -17,7 +17,7 @@ from aiohttp import web
 
 from bot.services import Services
 from index.settings import IndexSettings
-from rag.engine import AnswerEngine
+from rag.answering.engine import AnswerEngine
 from tests.bot_harness import ADMIN, private_index, running_bot
 from tests.telegram_server import FakeTelegram
 

@@ -1,10 +1,10 @@
-"""Tokenizer, name keys and BM25 ranking of `rag.lexical` on tiny hand-written texts."""
+"""Tokenizer, name keys and BM25 ranking of `rag.retrieval.lexical` on tiny hand-written texts."""
 
 from __future__ import annotations
 
 import time
 
-from rag.lexical import LexicalIndex, name_key, name_keys, script, tokens
+from rag.retrieval.lexical import LexicalIndex, name_key, name_keys, script, tokens
 
 
 def test_tokens_stem_russian_and_english_per_word() -> None:

@@ -16,16 +16,11 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import SecretStr
 
 from index.settings import IndexSettings
-from rag.compare import Comparison, Mismatch
-from rag.engine import AnswerEngine
-from rag.factcheck import (
-    ClaimAnalysis,
-    ClaimVerdict,
-    Evidence,
-    FactChecker,
-    Scored,
-)
-from rag.llm_check import build_messages, llm_verdict
+from rag.answering.engine import AnswerEngine
+from rag.factcheck.checker import FactChecker
+from rag.factcheck.compare import Comparison, Mismatch
+from rag.factcheck.llm_judge import build_messages, llm_verdict
+from rag.factcheck.types import ClaimAnalysis, ClaimVerdict, Evidence, Scored
 from rag.settings import RagSettings
 
 CLAIM = "The Moscow Accelerator attracted 10,000 applications"
@@ -129,7 +124,7 @@ def test_answers_that_do_not_check_out_keep_the_builtin_verdict(
     reply: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     builtin = _builtin("refuted")
-    with caplog.at_level(logging.WARNING, logger="rag.llm_check"):
+    with caplog.at_level(logging.WARNING, logger="rag.factcheck.llm_judge"):
         verdict = llm_verdict(_model(reply), _analysis(), builtin, RELEVANT)
     assert verdict is builtin and verdict.mode == "builtin"
     assert "keeping the built-in verdict" in caplog.text
@@ -139,7 +134,7 @@ def test_an_exception_keeps_the_builtin_verdict_and_the_key_out_of_the_log(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     builtin = _builtin("supported")
-    with caplog.at_level(logging.WARNING, logger="rag.llm_check"):
+    with caplog.at_level(logging.WARNING, logger="rag.factcheck.llm_judge"):
         verdict = llm_verdict(
             _Failing(responses=[]), _analysis(), builtin, RELEVANT, SecretStr("sk-secret-123")
         )

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.quantities import find_quantities, render_english
+from nlp.quantities import find_quantities, render_english
 
 
 @pytest.mark.parametrize(

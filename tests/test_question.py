@@ -1,6 +1,6 @@
 import pytest
 
-from rag.question import QType, analyse, question_type
+from rag.answering.question import QType, analyse, question_type
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_analyse_language_and_latest() -> None:
 
 
 def test_english_names_skip_nationality_adjectives() -> None:
-    from rag.entities import english_entities
+    from nlp.entities import english_entities
 
     text = "The deal links Russian and Chinese firms with Nordic Labs and the city of Oslo."
     assert [e.text for e in english_entities(text)] == ["Nordic Labs", "Oslo"]

@@ -11,8 +11,8 @@ from index.cleaning import clean_document
 from index.documents import RawDocument
 from index.embedder import SentenceTransformerEmbedder
 from index.settings import DEFAULT_MODEL, IndexSettings
-from rag.engine import AnswerEngine
-from rag.question import analyse
+from rag.answering.engine import AnswerEngine
+from rag.answering.question import analyse
 from rag.settings import RagSettings
 
 _TEXT = "Технопарк «Полюс» подписал соглашение с {}."

@@ -26,12 +26,12 @@ from bot.formatting import (
 from bot.telegram_html import to_html, to_plain
 from bot.texts import _TEXTS, LANGUAGES, phrase, plain, text
 from index.documents import Document
-from rag.agreements import Agreement
-from rag.alerts import StoryAlert
-from rag.answer import Answer, Citation
-from rag.compare import Mismatch
-from rag.factcheck import CheckReport, ClaimVerdict, Evidence
-from rag.topics import TopicMatch
+from rag.alerts.agreements import Agreement
+from rag.alerts.stories import StoryAlert
+from rag.alerts.topics import TopicMatch
+from rag.answering.answer import Answer, Citation
+from rag.factcheck.compare import Mismatch
+from rag.factcheck.types import CheckReport, ClaimVerdict, Evidence
 from tests.telegram_server import parse_html
 
 HOSTILE = "<b>&\"'</a>"

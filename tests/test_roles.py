@@ -1,6 +1,6 @@
 import pytest
 
-from rag.roles import role_before
+from nlp.roles import role_before
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,10 @@ from index.documents import Document
 from index.second_embedder import UseEmbedder
 from index.settings import DEFAULT_MODEL, IndexSettings
 from index.store import IndexSnapshot
-from rag.engine import AnswerEngine
-from rag.fusion import DEFAULT, WITH_USE
-from rag.question import analyse
-from rag.retriever import HybridRetriever
+from rag.answering.engine import AnswerEngine
+from rag.answering.question import analyse
+from rag.retrieval.fusion import DEFAULT, WITH_USE
+from rag.retrieval.retriever import HybridRetriever
 from rag.settings import RagSettings
 
 pytestmark = pytest.mark.slow

@@ -18,9 +18,9 @@ from pydantic import SecretStr, ValidationError
 from bot.app import create_bot, create_dispatcher, create_services, create_webhook_app
 from bot.settings import BotSettings
 from index.settings import REPO_ROOT, IndexSettings
-from rag.engine import AnswerEngine
-from rag.generative import generate
-from rag.question import analyse
+from rag.answering.engine import AnswerEngine
+from rag.answering.generative import generate
+from rag.answering.question import analyse
 from rag.settings import RagSettings
 from tests.bot_harness import ADMIN, bot_settings
 from tests.telegram_server import FakeTelegram, post_webhook_update
@@ -104,7 +104,7 @@ def test_llm_provider_errors_are_logged_without_key_or_traceback(
     caplog.set_level(logging.WARNING)
     question = analyse("Who signed the agreement?")
     assert generate(_FailingChatModel(), question, [], SecretStr(LLM_KEY)) is None
-    (record,) = [r for r in caplog.records if r.name == "rag.generative"]
+    (record,) = [r for r in caplog.records if r.name == "rag.answering.generative"]
     assert "PermissionError" in record.getMessage() and "401" in record.getMessage()
     assert LLM_KEY not in caplog.text and record.exc_info is None
 

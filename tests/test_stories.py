@@ -9,7 +9,7 @@ from index.cleaning import clean_document
 from index.documents import RawDocument
 from index.embedder import SentenceTransformerEmbedder
 from index.settings import DEFAULT_MODEL, IndexSettings
-from rag.engine import AnswerEngine
+from rag.answering.engine import AnswerEngine
 from rag.settings import RagSettings
 
 STORY = (

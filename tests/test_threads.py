@@ -21,7 +21,7 @@ from index.builder import update_index
 from index.embedder import SentenceTransformerEmbedder
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
 from index.sources import load_sources
-from rag.engine import AnswerEngine
+from rag.answering.engine import AnswerEngine
 from rag.settings import RagSettings
 
 CORPUS = REPO_ROOT / "data" / "corpus"

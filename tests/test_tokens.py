@@ -43,8 +43,8 @@ from index.tokens import (
     normalise,
     pack,
 )
-from rag.question import analyse
-from rag.retriever import TOKEN_RERANK_DEPTH, HybridRetriever, embed_question
+from rag.answering.question import analyse
+from rag.retrieval.retriever import TOKEN_RERANK_DEPTH, HybridRetriever, embed_question
 from tests.test_builder import (
     DOCS,
     PREFIX,

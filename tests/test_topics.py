@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evaluation.topics import evaluate_topics
 from index.cleaning import clean_document
 from index.documents import Document
 from index.embedder import EmbedderIdentity, SentenceTransformerEmbedder, Vectors
 from index.loaders import load_path
-from rag.places import find_places, topic_places
-from rag.topic_eval import evaluate_topics
-from rag.topics import DEFAULT_THRESHOLD, TopicMatcher
+from nlp.places import find_places, topic_places
+from rag.alerts.topics import DEFAULT_THRESHOLD, TopicMatcher
 
 DATA = Path(__file__).parent / "data" / "topics.jsonl"
 

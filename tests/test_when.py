@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.when import TIME_EXPRESSION, english_time
+from nlp.when import TIME_EXPRESSION, english_time
 
 
 @pytest.mark.parametrize(

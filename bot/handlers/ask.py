@@ -14,7 +14,7 @@ from bot.formatting import answer_messages, quotes_messages
 from bot.services import Services
 from bot.storage import UnknownAnswerError, UserInfo
 from bot.texts import plain, text
-from rag.answer import Answer
+from rag.answering.answer import Answer
 
 
 class QuotesCallback(CallbackData, prefix="q"):

@@ -13,19 +13,19 @@ from dataclasses import dataclass
 
 from cachetools import LRUCache
 
-from index.dates import parse_date
 from index.documents import Document
 from index.embedder import Vectors
 from index.store import IndexSnapshot
-from rag.answer import Answer, Citation
-from rag.entities import Entity, RussianNer, find_entities, latin
-from rag.hits import Hit
-from rag.lexical import name_keys
-from rag.places import ancestors, find_places, topic_places
-from rag.quantities import Quantity, find_quantities, render_english
-from rag.question import QType, Question
-from rag.roles import role_before
-from rag.when import TIME_EXPRESSION, english_time
+from nlp.dates import parse_date
+from nlp.entities import Entity, RussianNer, find_entities, latin
+from nlp.places import ancestors, find_places, topic_places
+from nlp.quantities import Quantity, find_quantities, render_english
+from nlp.roles import role_before
+from nlp.when import TIME_EXPRESSION, english_time
+from rag.answering.answer import Answer, Citation
+from rag.answering.question import QType, Question
+from rag.retrieval.hits import Hit
+from rag.retrieval.lexical import name_keys
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import numpy.typing as npt
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_RUSSIAN
 
-from rag.chinese import pinyin_name
+from nlp.chinese import pinyin_name
 
 # bm25s sets its own logger to DEBUG when imported, so every index build printed a line into
 # the chat and the CLI's output; its warnings still show.

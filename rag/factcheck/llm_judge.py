@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from rag.compare import MISMATCH_KINDS, Mismatch
-from rag.factcheck import (
+from rag.factcheck.compare import MISMATCH_KINDS, Mismatch
+from rag.factcheck.types import (
     NOT_IN_CORPUS,
     REFUTED,
     SUPPORTED,

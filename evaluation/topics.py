@@ -6,7 +6,7 @@ dev and test by a hash of the article title, so one article never sits on both s
 threshold is the one that maximises F0.5 (precision counts double: a wrong alert costs trust)
 of the combined matcher on dev, and precision/recall are then reported on test.
 
-    .venv/bin/python -m rag.topic_eval tests/data/topics.jsonl
+    .venv/bin/python -m evaluation.topics tests/data/topics.jsonl
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 
 from index.documents import Document
 from index.embedder import Embedder
-from rag.topics import TopicEvidence, TopicMatcher
+from rag.alerts.topics import TopicEvidence, TopicMatcher
 
 BETA = 0.5
 CANDIDATES = [round(float(t), 4) for t in np.arange(0.0, 0.2, 0.0025)]

@@ -2,15 +2,16 @@
 
 Built on the answering engine's parts (e5 query embedding, hybrid retriever, sentence vectors,
 natasha NER), so checking loads no model of its own. Each claim is compared with the most
-similar sentences of the retrieved chunks (`rag.compare`); the verdict is:
+similar sentences of the retrieved chunks (`rag.factcheck.compare`); the verdict is:
 
 * `supported`: a sentence similar enough confirms every value of the claim;
 * `refuted`: a sentence similar enough states a different value (number, date, name, role,
   country, "not") and none confirms the claim;
 * `not_in_corpus`: otherwise. A claim is never called false only because nothing was found.
 
-With a chat model (NEWSBOT_LLM_*), `rag.llm_check` may then replace a verdict with the model's,
-only where its answer checks out against the quotes; the verdict's `mode` says which one spoke.
+With a chat model (NEWSBOT_LLM_*), `rag.factcheck.llm_judge` may then replace a verdict with the
+model's, only where its answer checks out against the quotes; the verdict's `mode` says which
+one spoke.
 
 `analyse` (retrieval, NER, comparison) is separate from `decide` (thresholds only), so the
 thresholds can be calibrated on labelled claims without re-running the expensive part.
@@ -21,7 +22,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -29,13 +29,17 @@ import numpy as np
 from cachetools import LRUCache
 
 from index.chunking import split_sentences
-from index.dates import parse_date
 from index.embedder import Embedder
-from index.language import detect_language
 from index.store import IndexSnapshot
-from rag.claims import split_claims
-from rag.compare import (
-    Comparison,
+from nlp.dates import parse_date
+from nlp.entities import RussianNer, find_entities
+from nlp.language import detect_language
+from rag.answering.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list
+from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.question import analyse
+from rag.errors import EmptyQuestionError
+from rag.factcheck.claims import split_claims
+from rag.factcheck.compare import (
     Context,
     Facts,
     Mismatch,
@@ -43,12 +47,20 @@ from rag.compare import (
     context_of,
     extract_facts,
 )
-from rag.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list
-from rag.entities import RussianNer, find_entities
-from rag.errors import EmptyQuestionError
-from rag.extractive import ExtractiveAnswerer
-from rag.question import analyse
-from rag.retriever import HybridRetriever, embed_question
+from rag.factcheck.llm_judge import llm_verdict
+from rag.factcheck.types import (
+    NOT_IN_CORPUS,
+    REFUTED,
+    SEVERITY,
+    SUPPORTED,
+    CheckReport,
+    ClaimAnalysis,
+    ClaimVerdict,
+    Evidence,
+    Scored,
+    Thresholds,
+)
+from rag.retrieval.retriever import HybridRetriever, embed_question
 from rag.settings import RagSettings
 
 __all__ = [
@@ -60,139 +72,12 @@ __all__ = [
     "Thresholds",
 ]
 
-SUPPORTED = "supported"
-REFUTED = "refuted"
-NOT_IN_CORPUS = "not_in_corpus"
-# Worst first: the verdict of a text is the worst of its claims.
-SEVERITY = {REFUTED: 2, NOT_IN_CORPUS: 1, SUPPORTED: 0}
 # Evidence sentences shown per verdict (distinct articles).
 MAX_EVIDENCE = 3
 # Similarity span over which confidence goes from 0.5 (at a threshold) to 1.0.
 CONFIDENCE_SPAN = 0.08
 # Kinds of contradiction that count as sources disagreeing: unambiguous values only.
 DISAGREEMENT_KINDS = frozenset({"number", "date"})
-
-
-@dataclass(frozen=True)
-class Evidence:
-    doc_id: str
-    chunk_id: str
-    title: str
-    date: str | None
-    source: str
-    quote: str  # verbatim substring of chunk `chunk_id`
-    language: str
-
-
-@dataclass
-class ClaimVerdict:
-    claim: str
-    verdict: str  # supported | refuted | not_in_corpus
-    confidence: float
-    evidence: list[Evidence]
-    mismatches: list[Mismatch]
-    sources_disagree: bool = False
-    mode: str = "builtin"  # builtin | llm (the chat model's verdict, checked by rag.llm_check)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "claim": self.claim,
-            "verdict": self.verdict,
-            "confidence": round(self.confidence, 3),
-            "evidence": [asdict(e) for e in self.evidence],
-            "mismatches": [asdict(m) for m in self.mismatches],
-            "sources_disagree": self.sources_disagree,
-            "mode": self.mode,
-        }
-
-
-@dataclass
-class CheckReport:
-    text: str
-    language: str
-    claims: list[ClaimVerdict]
-    verdict: str  # the worst of the claims' verdicts
-    note: str | None = None
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "text": self.text,
-            "language": self.language,
-            "claims": [c.to_json() for c in self.claims],
-            "verdict": self.verdict,
-        }
-        if self.note:
-            out["note"] = self.note
-        if self.timings_ms:
-            out["timings_ms"] = {k: round(v, 1) for k, v in self.timings_ms.items()}
-        return out
-
-    def to_text(self) -> str:
-        """Plain-text rendering for the terminal: verdict per claim, mismatches, quotes."""
-        ru = self.language == "ru"
-        labels = (
-            {SUPPORTED: "подтверждается", REFUTED: "опровергается", NOT_IN_CORPUS: "нет в корпусе"}
-            if ru
-            else {SUPPORTED: "supported", REFUTED: "refuted", NOT_IN_CORPUS: "not in corpus"}
-        )
-        lines = [f"{'Итог' if ru else 'Verdict'}: {labels[self.verdict]}"]
-        if self.note:
-            lines.append(self.note)
-        for i, c in enumerate(self.claims, 1):
-            how = f"{c.confidence:.2f}, LLM" if c.mode == "llm" else f"{c.confidence:.2f}"
-            lines += ["", f"{i}. {c.claim}", f"   -> {labels[c.verdict]} ({how})"]
-            if c.sources_disagree:
-                lines.append(
-                    "   Источники расходятся (новые первыми)."
-                    if ru
-                    else "   Sources disagree (newest first)."
-                )
-            for m in c.mismatches:
-                lines.append(f"   ≠ {m.kind}: «{m.claim_value}» vs «{m.source_value}»")
-            unknown = "дата неизвестна" if ru else "date unknown"
-            for e in c.evidence:
-                lines.append(f"   «{e.quote}»")
-                lines.append(f"     {e.title} — {e.date or unknown} — {e.source}")
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Similarity cuts of the verdict (see RagSettings.check_*)."""
-
-    relevant: float
-    support: float
-    refute: float
-    absent: float
-
-    @classmethod
-    def from_settings(cls, settings: RagSettings) -> Thresholds:
-        return cls(
-            relevant=settings.check_relevant_above,
-            support=settings.check_support_above,
-            refute=settings.check_refute_above,
-            absent=settings.check_absent_name_above,
-        )
-
-
-@dataclass(frozen=True)
-class Scored:
-    """One evidence sentence compared with the claim."""
-
-    evidence: Evidence
-    similarity: float
-    comparison: Comparison
-    published: date | None
-
-
-@dataclass
-class ClaimAnalysis:
-    """Everything `decide` needs: the compared sentences, most similar first."""
-
-    claim: str
-    language: str
-    scored: list[Scored]
 
 
 def _confidence(similarity: float, threshold: float) -> float:
@@ -334,7 +219,9 @@ class FactChecker:
         self.retriever = retriever
         self.answerer = answerer
         self.ner = ner
-        self.chat_model = chat_model  # a LangChain chat model: verdicts via rag.llm_check
+        self.chat_model = (
+            chat_model  # a LangChain chat model: verdicts via rag.factcheck.llm_judge
+        )
         # Bounded (the index grows while the bot runs); the answer pool checks claims in several
         # threads at once, and cachetools caches are not thread-safe: one lock for both.
         self._facts: LRUCache[tuple[str, str], Facts] = LRUCache(FACTS_CACHE_SIZE)
@@ -405,7 +292,6 @@ class FactChecker:
         verdict = decide(analysis, self.thresholds)
         if self.chat_model is None:
             return verdict
-        from rag.llm_check import llm_verdict  # imported here: it builds on this module
 
         return llm_verdict(
             self.chat_model,

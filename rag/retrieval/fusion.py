@@ -3,9 +3,9 @@
 Why not rank fusion: BM25 over stems means nothing between an English question and a Russian
 passage, yet RRF gives its (random) top ranks the same vote as dense ones; on XQuAD en->ru that
 drops recall@1 from 0.81 to 0.23. Here every channel is z-normalised over the query's candidate
-pool and the stem-BM25 channel only counts for rows whose language is the query's. Names, numbers
-and acronyms, keyed across scripts (`rag.lexical.name_keys`), are a separate channel that counts
-for every row.
+pool and the stem-BM25 channel only counts for rows whose language is the query's. Names,
+numbers and acronyms, keyed across scripts (`rag.retrieval.lexical.name_keys`), are a separate
+channel that counts for every row.
 
     fused = z(e5 - hub_beta * hub) + [same language] * w_lexical * z(bm25) + w_names * z(names)
             + [other language] * w_use * z(use)

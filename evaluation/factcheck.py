@@ -23,15 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from rag.factcheck import (
+from rag.factcheck.checker import FactChecker, decide
+from rag.factcheck.types import (
     NOT_IN_CORPUS,
     REFUTED,
     SUPPORTED,
     ClaimAnalysis,
     ClaimVerdict,
-    FactChecker,
     Thresholds,
-    decide,
 )
 
 VERDICTS = (SUPPORTED, REFUTED, NOT_IN_CORPUS)

@@ -15,8 +15,13 @@ from datetime import date
 from cachetools import LRUCache
 
 from index.documents import Document
-from rag.agreements import Agreement, agreement_sentence, detect_agreement, same_agreement_story
-from rag.entities import RussianNer
+from nlp.entities import RussianNer
+from rag.alerts.agreements import (
+    Agreement,
+    agreement_sentence,
+    detect_agreement,
+    same_agreement_story,
+)
 
 # Reports of one signing appear within days of each other; older agreements are other stories.
 STORY_WINDOW_DAYS = 7

@@ -15,12 +15,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from index.dates import find_dates
-from rag.claims import is_english_predicate
-from rag.countries import find_countries
-from rag.entities import Entity
-from rag.lexical import name_key
-from rag.quantities import Quantity, find_quantities
+from nlp.countries import find_countries
+from nlp.dates import find_dates
+from nlp.entities import Entity
+from nlp.quantities import Quantity, find_quantities
+from rag.factcheck.claims import is_english_predicate
+from rag.retrieval.lexical import name_key
 
 MISMATCH_KINDS = (
     "number", "date", "person", "organisation", "place", "role", "nationality", "negation",
@@ -272,7 +272,7 @@ def leading_name(text: str) -> Entity | None:
 
 
 def extract_facts(text: str, language: str, entities: Sequence[Entity]) -> Facts:
-    """The values of `text`; `entities` come from `rag.entities.find_entities` (NER is slow)."""
+    """The values of `text`; `entities` come from `nlp.entities.find_entities` (NER is slow)."""
     quantities = tuple(find_quantities(text))
     years: set[int] = set()
     for m in _YEAR.finditer(text):

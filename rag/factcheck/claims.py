@@ -12,8 +12,8 @@ import re
 
 from razdel import sentenize
 
-from index.language import detect_language
-from rag.morph import is_russian_predicate
+from nlp.language import detect_language
+from nlp.morph import is_russian_predicate
 
 MIN_WORDS = 3
 

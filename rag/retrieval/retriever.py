@@ -9,14 +9,14 @@ import numpy as np
 import numpy.typing as npt
 
 from index.chunking import passage_text
-from index.dates import parse_date
 from index.embedder import Embedder, TokenEmbedder, Vectors
 from index.store import IndexSnapshot
 from index.tokens import TokenStates, maxsim
-from rag.fusion import DEFAULT, WITH_USE, FusionParams, candidate_pool, fuse, zscore
-from rag.hits import Hit
-from rag.lexical import LexicalIndex, name_keys
-from rag.question import Question
+from nlp.dates import parse_date
+from rag.answering.question import Question
+from rag.retrieval.fusion import DEFAULT, WITH_USE, FusionParams, candidate_pool, fuse, zscore
+from rag.retrieval.hits import Hit
+from rag.retrieval.lexical import LexicalIndex, name_keys
 
 # "Latest" questions: passages within this cosine of the most relevant one count as equally
 # relevant and are ordered newest first (e5 cosines of on-topic passages differ by ~0.01-0.03).

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from index.documents import Document
-from rag.agreements import Agreement, detect_agreement, same_agreement_story
-from rag.entities import RussianNer
+from nlp.entities import RussianNer
+from rag.alerts.agreements import Agreement, detect_agreement, same_agreement_story
 
 
 def load_labelled(path: Path) -> list[dict[str, Any]]:

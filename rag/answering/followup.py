@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.question import QType, question_type, strip_question_words
+from rag.answering.question import QType, question_type, strip_question_words
 
 _LEAD = re.compile(
     r"^\s*(and|but|also|what\s+about|how\s+about|а|и|но|ну|а\s+ещё|а\s+еще|ещё|еще)\b[\s,]*", re.I

@@ -31,12 +31,12 @@ from datetime import date
 from functools import lru_cache
 
 from index.chunking import split_sentences
-from index.dates import find_dates, parse_date
 from index.documents import Document
-from rag.countries import find_countries
-from rag.entities import RussianNer, latin
-from rag.lexical import name_key
-from rag.morph import analyser
+from nlp.countries import find_countries
+from nlp.dates import find_dates, parse_date
+from nlp.entities import RussianNer, latin
+from nlp.morph import analyser
+from rag.retrieval.lexical import name_key
 
 MAX_PARTIES = 4
 STORY_MAX_DAYS = 4  # reports of one signing appear within a few days of each other

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from index.language import detect_language
+from nlp.language import detect_language
 
 
 class QType(StrEnum):

@@ -16,10 +16,10 @@ from typing import Any
 from pydantic import SecretStr
 
 from index.chunking import split_sentences
-from rag.answer import Answer, Citation
-from rag.hits import Hit
+from rag.answering.answer import Answer, Citation
+from rag.answering.question import Question
 from rag.provider_errors import describe_provider_error
-from rag.question import Question
+from rag.retrieval.hits import Hit
 from rag.settings import RagSettings
 
 log = logging.getLogger(__name__)

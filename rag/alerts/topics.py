@@ -2,7 +2,7 @@
 
 Two stages, because neither alone is good enough:
 
-1. Lexical, precise and explainable: places through the RU/EN place tree of `rag.places`
+1. Lexical, precise and explainable: places through the RU/EN place tree of `nlp.places`
    ("China" <- "Пекин", "китайскими"; "Beijing" never <- "Шэньчжэнь"), topic words by pymorphy3
    lemma or Snowball stem in their own script ("искусственный интеллект" <- "искусственного
    интеллекта"), by cross-script name key in the other ("Valetov" <- "Валетов", "drones" <-
@@ -13,7 +13,7 @@ Two stages, because neither alone is good enough:
    unrelated news sentences in the article's language. e5 scores crowd into 0.75-0.9 and each
    topic (and each language pair) has its own floor; the margin over that floor separates
    related from unrelated better than the raw cosine (ROC AUC 0.80 vs 0.73 on the labelled
-   pairs). The margin threshold is calibrated on `tests/data/topics.jsonl` (`rag.topic_eval`).
+   pairs). The margin threshold is calibrated on `tests/data/topics.jsonl` (`evaluation.topics`).
 
 A topic that is only a place ("Южная Корея", "Beijing") is decided lexically: an article either
 names the place or it does not, and e5 finds Seoul "close" to Tokyo. A topic with a place and a
@@ -38,9 +38,8 @@ from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_RUSSIAN
 from index.chunking import split_sentences
 from index.documents import Document
 from index.embedder import Embedder
-from rag.lexical import name_key, script, strip_stress
-from rag.morph import analyser
-from rag.places import (
+from nlp.morph import analyser
+from nlp.places import (
     Mention,
     ancestors,
     find_places,
@@ -48,10 +47,11 @@ from rag.places import (
     name_ru,
     topic_places,
 )
+from rag.retrieval.lexical import name_key, script, strip_stress
 
 # Margin over the topic's background cosine (see the module docstring). Calibrated on the dev half
 # of tests/data/topics.jsonl (max F0.5 of the combined matcher) by
-# `.venv/bin/python -m rag.topic_eval tests/data/topics.jsonl`; see README "Subscription topics".
+# `.venv/bin/python -m evaluation.topics tests/data/topics.jsonl` (README "Subscription topics").
 DEFAULT_THRESHOLD = 0.09
 # Title plus this many leading sentences are embedded when the caller has no sentence vectors:
 # news put the subject up front, and every extra sentence is another chance of a chance match.

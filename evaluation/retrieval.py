@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 
 from index.embedder import Embedder
-from index.settings import REPO_ROOT, IndexSettings
+from index.settings import IndexSettings
 from rag.settings import RagSettings
 
-DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval" / "converted"
 STANDARD_SETS = [
     ("xquad", "questions.en-ru.jsonl"),
     ("xquad", "questions.ru-ru.jsonl"),
@@ -137,9 +136,9 @@ def evaluate_set(
     limit: int | None = None,
     second_embedder: Embedder | None = None,
 ) -> SetReport:
-    from rag.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list
-    from rag.question import analyse
-    from rag.retriever import embed_question
+    from rag.answering.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list
+    from rag.answering.question import analyse
+    from rag.retrieval.retriever import embed_question
 
     questions = read_jsonl(questions_path)[:limit]
     setting = str(questions[0].get("setting", "")) if questions else ""
@@ -233,7 +232,7 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def standard_sets(eval_dir: Path = DEFAULT_EVAL_DIR) -> list[tuple[Path, Path]]:
+def standard_sets(eval_dir: Path) -> list[tuple[Path, Path]]:
     """The (corpus, questions) pairs `newsbot eval` runs when given none."""
     return [(eval_dir / d / "corpus.jsonl", eval_dir / d / q) for d, q in STANDARD_SETS]
 

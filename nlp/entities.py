@@ -14,7 +14,7 @@ from typing import Any
 
 import iuliia
 
-from rag.chinese import pinyin_name
+from nlp.chinese import pinyin_name
 
 _EN_NAME = re.compile(
     r"(?<![\w-])(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+the\s+|of\s+|de\s+|van\s+)?"

@@ -13,14 +13,14 @@ from index.embedder import Embedder, load_embedder
 from index.second_embedder import QUERY_THREADS, load_second_embedder
 from index.settings import IndexSettings
 from index.store import IndexSnapshot
-from rag.answer import Answer, Citation
-from rag.entities import RussianNer
+from nlp.entities import RussianNer
+from rag.answering.answer import Answer, Citation
+from rag.answering.extractive import ExtractiveAnswerer, refusal
+from rag.answering.generative import generate, make_chat_model
+from rag.answering.question import analyse
 from rag.errors import EmptyQuestionError, QuestionTooLongError
-from rag.extractive import ExtractiveAnswerer, refusal
-from rag.generative import generate, make_chat_model
-from rag.hits import Hit
-from rag.question import analyse
-from rag.retriever import HybridRetriever, embed_question
+from rag.retrieval.hits import Hit
+from rag.retrieval.retriever import HybridRetriever, embed_question
 from rag.settings import RagSettings
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.morph import analyser
+from nlp.morph import analyser
 
 _TOKEN = re.compile(r"[\w-]+|[^\w\s]", re.UNICODE)
 _MAX_WORDS = 7

@@ -1,11 +1,11 @@
-"""Places named in RU/EN text: countries (via `rag.countries`) plus cities and regions under them.
+"""Places named in RU/EN text: countries (via `nlp.countries`) plus cities and regions under them.
 
 A subscription to "China" must fire on an article that only says "Шэньчжэнь" or "Пекин", while
 a subscription to "Beijing" must not fire on Shenzhen, and "Ленинградская область" must not fire
 on Moscow. So places form a small tree (country -> region -> city); a topic naming a place
 matches that place or anything under it, never its parent or siblings.
 
-Countries come from `rag.countries` (owned elsewhere); this table only adds the cities and
+Countries come from `nlp.countries` (owned elsewhere); this table only adds the cities and
 regions that innovation news keeps naming, with their country, and fixes two readings that
 matter for subscriptions: "Северная Корея"/"North Korea" is not South Korea, and "английский
 язык"/"English language" is not the United Kingdom.
@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.countries import find_countries
+from nlp.countries import find_countries
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Place:
     stems: tuple[str, ...]  # word-initial, lower case; a space stands for any separator
 
 
-# Cities and regions; capitals are also in `rag.countries` as part of their country.
+# Cities and regions; capitals are also in `nlp.countries` as part of their country.
 _PLACES: tuple[Place, ...] = (
     Place("Moscow", "Москва", "Russia", ("москв", "москов", "moscow", "muscovite")),
     Place("Moscow Region", "Московская область", "Russia", (
@@ -73,7 +73,7 @@ _PLACES: tuple[Place, ...] = (
     Place("Munich", "Мюнхен", "Germany", ("мюнхен", "munich")),
 )  # fmt: skip
 
-# Russian adjectives `rag.countries` misses ("бразильского" is not "бразили-"), by country.
+# Russian adjectives `nlp.countries` misses ("бразильского" is not "бразили-"), by country.
 _COUNTRY_ADJECTIVES: dict[str, tuple[str, ...]] = {
     "Brazil": ("бразильск", "brazilian"), "India": ("индийск",), "Mexico": ("мексиканск",),
     "Canada": ("канадск",), "Iran": ("иранск", "iranian"), "Israel": ("израильск",),
@@ -83,7 +83,7 @@ _COUNTRY_ADJECTIVES: dict[str, tuple[str, ...]] = {
     "Georgia": ("грузинск",), "Mongolia": ("mongolian",), "Cuba": ("кубинск",),
 }  # fmt: skip
 
-# Russian names of the countries of `rag.countries` that news in this corpus names most.
+# Russian names of the countries of `nlp.countries` that news in this corpus names most.
 COUNTRY_RU: dict[str, str] = {
     "Russia": "Россия", "China": "Китай", "South Korea": "Южная Корея", "North Korea": "КНДР",
     "Japan": "Япония", "United States": "США", "United Kingdom": "Великобритания",
@@ -211,7 +211,7 @@ def name_ru(place: str) -> str:
 def topic_places(topic: str) -> tuple[list[str], str]:
     """The places a topic names (most specific reading) and the topic text left without them.
 
-    "Beijing" is the city, not China, although `rag.countries` counts Beijing as China: where a
+    "Beijing" is the city, not China, although `nlp.countries` counts Beijing as China: where a
     city or region mention overlaps a country mention, the city or region wins.
     """
     mentions = find_places(topic)

@@ -9,9 +9,9 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import PrivateAttr
 
-from rag.engine import AnswerEngine
-from rag.question import analyse
-from rag.retriever import embed_question
+from rag.answering.engine import AnswerEngine
+from rag.answering.question import analyse
+from rag.retrieval.retriever import embed_question
 
 
 class NewsRetriever(BaseRetriever):

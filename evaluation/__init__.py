@@ -1,0 +1,1 @@
+"""Quality measurement on public and labelled data; not part of answering."""

@@ -1,0 +1,1 @@
+"""Pure language tools shared by index/ and rag/: dates, language, names, places, numbers."""

@@ -1,0 +1,1 @@
+"""Agreement news for subscribers: detection, stories, topic matching."""

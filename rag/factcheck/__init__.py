@@ -1,0 +1,1 @@
+"""Checking claims against the news: claims, comparison, verdicts."""
