@@ -32,14 +32,13 @@ import numpy.typing as npt
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from evaluation.research import hub_scores, text_language  # noqa: E402
 from rag.retrieval.fusion import (  # noqa: E402
     DEFAULT,
     WITH_USE,
     FusionParams,
     candidate_pool,
     fused_scores,
-    hub_scores,
-    text_language,
 )
 from rag.retrieval.lexical import LexicalIndex, name_keys, strip_stress  # noqa: E402
 

@@ -23,17 +23,49 @@ from typing import Any
 
 import numpy as np
 
+from index.chunking import split_sentences
+from nlp.entities import find_entities
+from rag.answering.question import analyse
 from rag.factcheck.checker import FactChecker, decide
+from rag.factcheck.compare import compare, context_of, extract_facts
 from rag.factcheck.types import (
     NOT_IN_CORPUS,
     REFUTED,
     SUPPORTED,
     ClaimAnalysis,
     ClaimVerdict,
+    Evidence,
+    Scored,
     Thresholds,
 )
 
 VERDICTS = (SUPPORTED, REFUTED, NOT_IN_CORPUS)
+
+
+def analyse_against(
+    checker: FactChecker, claim: str, premise: str, language: str = "ru"
+) -> ClaimAnalysis:
+    """The claim against one text taken as a one-article corpus (a TERRa premise)."""
+    question = analyse(claim)
+    spans = [(a, b) for a, b in split_sentences(premise) if premise[a:b].strip()]
+    if not spans:
+        return ClaimAnalysis(question.text, question.language, [])
+    texts = [premise[a:b] for a, b in spans]
+    qvec = checker.embedder.embed_queries([question.text])[0]
+    svecs = checker.embedder.embed_passages(texts)
+    sims = np.asarray(svecs, dtype=np.float32) @ np.asarray(qvec, dtype=np.float32)
+    entities = find_entities(question.text, question.language, checker.ner)
+    claim_facts = extract_facts(question.text, question.language, entities)
+    context = context_of(premise, None)
+    scored = []
+    for text, sim in zip(texts, sims.tolist(), strict=True):
+        facts = extract_facts(text, language, find_entities(text, language, checker.ner))
+        evidence = Evidence("premise", "premise#0", "", None, "", text, language)
+        scored.append(Scored(evidence, float(sim), compare(claim_facts, facts, context), None))
+    scored.sort(key=lambda s: s.similarity, reverse=True)
+    return ClaimAnalysis(question.text, question.language, scored)
+
+
 GRID = tuple(round(float(x), 3) for x in np.arange(0.80, 0.97, 0.01))
 
 
@@ -185,7 +217,7 @@ def evaluate_terra(
     """TERRa accuracy beside the majority-class baseline, both on `val_path`."""
     val = read_jsonl(val_path)
     gold = [SUPPORTED if r["label"] == "entailment" else REFUTED for r in val]
-    analyses = [checker.analyse_against(r["hypothesis"], r["premise"]) for r in val]
+    analyses = [analyse_against(checker, r["hypothesis"], r["premise"]) for r in val]
     labels = [r["label"] for r in val]
     majority_label = max(set(labels), key=labels.count)
     baseline = labels.count(majority_label) / len(labels)
@@ -197,7 +229,7 @@ def evaluate_terra(
     if train_path is not None and train_path.exists():
         train = read_jsonl(train_path)[:train_limit]
         train_gold = [SUPPORTED if r["label"] == "entailment" else REFUTED for r in train]
-        train_analyses = [checker.analyse_against(r["hypothesis"], r["premise"]) for r in train]
+        train_analyses = [analyse_against(checker, r["hypothesis"], r["premise"]) for r in train]
         tuned, train_acc = calibrate(train_analyses, train_gold, binary=True)
         acc = _accuracy(analyses, gold, tuned, binary=True)
         out.append(

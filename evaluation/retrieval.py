@@ -15,8 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import Embedder
+from evaluation.research import without_second_channel
+from index.embedder import Embedder, Vectors
 from index.settings import IndexSettings
+from rag.answering.engine import AnswerEngine
+from rag.answering.question import Question
+from rag.retrieval.hits import Hit
 from rag.settings import RagSettings
 
 STANDARD_SETS = [
@@ -153,7 +157,7 @@ def evaluate_set(
     report = SetReport(name=name, questions=len(questions))
     report.cross_language = bool(target) and setting.split("-")[0] != target
     methods = ("hybrid", "no tokens", "no USE", "dense", "bm25")
-    plain = retriever.without_second_channel()
+    plain = without_second_channel(retriever)
     sums = {m: dict.fromkeys(KS, 0.0) for m in methods}
     hits_ok = refused = refused_absent = 0
     started = time.perf_counter()
@@ -205,9 +209,7 @@ def evaluate_set(
             for h in retriever.search(question, qvec, k=12, query_tokens=qtokens)
             if h.document.doc_id != gold
         ]
-        sims = engine.answerer.best_similarity(
-            question, qvec, absent[: rag_settings.answer_chunks]
-        )
+        sims = refusal_similarity(engine, question, qvec, absent[: rag_settings.answer_chunks])
         if answer.confidence:
             report.sims_present.append(answer.confidence)
         if sims is not None:
@@ -230,6 +232,14 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def refusal_similarity(
+    engine: AnswerEngine, question: Question, qvec: Vectors, hits: Sequence[Hit]
+) -> float | None:
+    """The similarity the refusal decision is made on, for these hits (to calibrate it)."""
+    ranked, entities = engine.answerer.rank(question, qvec, hits)
+    return engine.answerer.choose(question, ranked, entities).similarity if ranked else None
 
 
 def standard_sets(eval_dir: Path) -> list[tuple[Path, Path]]:

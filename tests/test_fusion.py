@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from evaluation.research import hub_scores, text_language
 from rag.retrieval.fusion import (
     DEFAULT,
     FusionParams,
     candidate_pool,
     fuse,
     fused_scores,
-    hub_scores,
-    text_language,
     zscore,
 )
 from rag.retrieval.lexical import LexicalIndex, name_keys

@@ -255,13 +255,6 @@ class ExtractiveAnswerer:
             return top
         return max(typed, key=lambda c: c.similarity + _focus_bonus(question, c.text))
 
-    def best_similarity(
-        self, question: Question, question_vector: Vectors, hits: Sequence[Hit]
-    ) -> float | None:
-        """The similarity the refusal decision is made on (used to calibrate it)."""
-        ranked, entities = self.rank(question, question_vector, hits)
-        return self.choose(question, ranked, entities).similarity if ranked else None
-
     def _places_of(self, document: Document) -> frozenset[str]:
         """Every place the article names, with the regions and countries they lie in."""
         with self._places_lock:

@@ -25,10 +25,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-import numpy as np
 from cachetools import LRUCache
 
-from index.chunking import split_sentences
 from index.embedder import Embedder
 from index.store import IndexSnapshot
 from nlp.dates import parse_date
@@ -338,26 +336,6 @@ class FactChecker:
             )  # fmt: skip
             if len(scored) == self.settings.check_sentences:
                 break
-        return ClaimAnalysis(question.text, question.language, scored)
-
-    def analyse_against(self, claim: str, premise: str, language: str = "ru") -> ClaimAnalysis:
-        """The claim against one text taken as a one-article corpus (TERRa premise)."""
-        question = analyse(claim)
-        spans = [(a, b) for a, b in split_sentences(premise) if premise[a:b].strip()]
-        if not spans:
-            return ClaimAnalysis(question.text, question.language, [])
-        texts = [premise[a:b] for a, b in spans]
-        qvec = self.embedder.embed_queries([question.text])[0]
-        svecs = self.embedder.embed_passages(texts)
-        sims = np.asarray(svecs, dtype=np.float32) @ np.asarray(qvec, dtype=np.float32)
-        claim_facts = self._claim_facts(question.text, question.language)
-        context = context_of(premise, None)
-        scored = []
-        for text, sim in zip(texts, sims.tolist(), strict=True):
-            facts = extract_facts(text, language, find_entities(text, language, self.ner))
-            evidence = Evidence("premise", "premise#0", "", None, "", text, language)
-            scored.append(Scored(evidence, float(sim), compare(claim_facts, facts, context), None))
-        scored.sort(key=lambda s: s.similarity, reverse=True)
         return ClaimAnalysis(question.text, question.language, scored)
 
     def _claim_facts(self, text: str, language: str) -> Facts:

@@ -12,7 +12,7 @@ channel that counts for every row.
 
 `hub` is each passage's mean cosine to its 10 nearest reference questions in the query's language
 (CSLS). It removes e5's language bias: in a mixed RU/EN index a question drifts to passages in its
-own language (or with Latin-script quotes); see `hub_scores`.
+own language (or with Latin-script quotes); see `evaluation.research.hub_scores`.
 
 Constants (`DEFAULT`, `WITH_USE`): grid search by `bench/retrieval_research.py --tune/--tune-use`
 on half "A" of the questions (split by a hash of the source id) of XQuAD en->ru, ru->ru, en->en,
@@ -24,7 +24,6 @@ Hub references in that search: the other dataset's questions (TyDi for XQuAD and
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,9 +32,6 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-_CYR = re.compile(r"[а-яё]", re.IGNORECASE)
-_LAT = re.compile(r"[a-z]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -47,20 +43,13 @@ class FusionParams:
     w_use: float = 0.0  # USE-multilingual cosine for rows in another language than the query's
     w_use_same: float = 0.0  # ... for rows in the query's language (e5 alone is better there)
     w_lexical_cross: float = 0.0  # stem BM25 for rows in another language (kept 0: it is noise)
-    hub_beta: float = 0.0  # CSLS-style hubness correction of the dense cosine (see `hub_scores`)
+    hub_beta: float = 0.0  # CSLS hubness correction of the dense cosine (evaluation.research)
 
 
 # Half A mean R@1 0.893 (best 0.895); without `hub` passed, hub_beta is simply unused.
 DEFAULT = FusionParams(w_lexical=0.3, w_names=0.1, hub_beta=0.75)
 # Half A mean R@1 0.920 (best 0.922): USE only for rows in the other language (it hurts TyDi ru).
 WITH_USE = FusionParams(w_lexical=0.3, w_names=0.1, hub_beta=0.75, w_use=1.0)
-
-
-def text_language(text: str) -> str:
-    """'ru' when at least 30 % of the letters are Cyrillic, else 'en' (news here is RU or EN)."""
-    cyr = len(_CYR.findall(text))
-    lat = len(_LAT.findall(text))
-    return "ru" if cyr and cyr >= 0.3 * (cyr + lat) else "en"
 
 
 def zscore(x: FloatArray) -> npt.NDArray[np.float64]:
@@ -74,27 +63,6 @@ def zscore(x: FloatArray) -> npt.NDArray[np.float64]:
     return (x - float(x.mean())) / sd
 
 
-def hub_scores(
-    passages: npt.NDArray[np.float32],
-    references: npt.NDArray[np.float32],
-    k: int = 10,
-    block: int = 8192,
-) -> npt.NDArray[np.float32]:
-    """Mean cosine of every passage to its `k` nearest reference queries (CSLS's r_p).
-
-    Some passages sit close to every query of a language (e.g. a Russian paragraph quoting English
-    titles attracts English questions): subtracting this per-passage "hubness" from the cosine is
-    the cross-lingual retrieval fix of Conneau et al. 2018. Compute once per language at index
-    time from a fixed set of generic questions in that language (L2-normalised rows).
-    """
-    k = max(1, min(k, len(references)))
-    out = np.empty(len(passages), dtype=np.float32)
-    for i in range(0, len(passages), block):
-        sims = passages[i : i + block] @ references.T
-        out[i : i + block] = np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
-    return out
-
-
 def fused_scores(
     dense: FloatArray,
     lexical: FloatArray,
@@ -106,7 +74,8 @@ def fused_scores(
 ) -> npt.NDArray[np.float64]:
     """Fused score per candidate; all arrays are aligned with the candidate pool.
 
-    `hub`: `hub_scores` of the candidates for the query's language (None: no correction).
+    `hub`: `evaluation.research.hub_scores` of the candidates for the query's language (None:
+    no correction).
     """
     if hub is not None and params.hub_beta:
         dense = np.asarray(dense, dtype=np.float64) - params.hub_beta * np.asarray(

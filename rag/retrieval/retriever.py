@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 
 import numpy as np
@@ -70,13 +69,6 @@ class HybridRetriever:
         self.names = LexicalIndex.build(texts, tokenizer=name_keys)
         self._row_lang = [snapshot.document_of(c).language for c in snapshot.chunks]
         self._row_date = [_doc_date(snapshot, c.doc_id) for c in snapshot.chunks]
-
-    def without_second_channel(self) -> HybridRetriever:
-        """The same retriever minus the USE channel, to measure what that channel adds."""
-        twin = copy.copy(self)
-        twin.second_embedder = None
-        twin.params = DEFAULT
-        return twin
 
     def search(
         self,
