@@ -27,7 +27,8 @@ from index.chunking import split_sentences
 from nlp.entities import find_entities
 from rag.answering.question import analyse
 from rag.factcheck.checker import FactChecker, decide
-from rag.factcheck.compare import compare, context_of, extract_facts
+from rag.factcheck.compare import compare
+from rag.factcheck.facts import context_of, extract_facts
 from rag.factcheck.types import (
     NOT_IN_CORPUS,
     REFUTED,

@@ -10,17 +10,16 @@ import pytest
 from nlp.countries import countries
 from nlp.entities import Entity, english_entities
 from nlp.quantities import find_quantities
-from rag.factcheck.compare import (
+from rag.factcheck.compare import compare, quantities_agree
+from rag.factcheck.facts import (
     Comparison,
     Context,
     Facts,
     Mismatch,
-    compare,
     context_of,
     extract_facts,
     keys_match,
     keys_of,
-    quantities_agree,
 )
 
 

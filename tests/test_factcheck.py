@@ -162,7 +162,7 @@ def test_sources_that_disagree_are_both_shown_newest_first() -> None:
     from datetime import date
 
     from rag.factcheck.checker import decide
-    from rag.factcheck.compare import Comparison, Mismatch
+    from rag.factcheck.facts import Comparison, Mismatch
     from rag.factcheck.types import ClaimAnalysis, Evidence, Scored, Thresholds
 
     def scored(doc: str, day: int, comparison: Comparison) -> Scored:

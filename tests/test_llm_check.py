@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from index.settings import IndexSettings
 from rag.answering.engine import AnswerEngine
 from rag.factcheck.checker import FactChecker
-from rag.factcheck.compare import Comparison, Mismatch
+from rag.factcheck.facts import Comparison, Mismatch
 from rag.factcheck.llm_judge import build_messages, llm_verdict
 from rag.factcheck.types import ClaimAnalysis, ClaimVerdict, Evidence, Scored
 from rag.settings import RagSettings

@@ -30,7 +30,7 @@ from rag.alerts.agreements import Agreement
 from rag.alerts.stories import StoryAlert
 from rag.alerts.topics import TopicMatch
 from rag.answering.answer import Answer, Citation
-from rag.factcheck.compare import Mismatch
+from rag.factcheck.facts import Mismatch
 from rag.factcheck.types import CheckReport, ClaimVerdict, Evidence
 from tests.telegram_server import parse_html
 

@@ -37,14 +37,8 @@ from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.question import analyse
 from rag.errors import EmptyQuestionError
 from rag.factcheck.claims import split_claims
-from rag.factcheck.compare import (
-    Context,
-    Facts,
-    Mismatch,
-    compare,
-    context_of,
-    extract_facts,
-)
+from rag.factcheck.compare import compare
+from rag.factcheck.facts import Context, Facts, Mismatch, context_of, extract_facts
 from rag.factcheck.llm_judge import llm_verdict
 from rag.factcheck.types import (
     NOT_IN_CORPUS,

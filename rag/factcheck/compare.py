@@ -11,21 +11,21 @@ the same kind. A value the evidence is silent about is "unverified", never a con
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Sequence
 
-from nlp.countries import find_countries
-from nlp.dates import find_dates
-from nlp.entities import Entity
-from nlp.quantities import Quantity, find_quantities
-from rag.factcheck.claims import is_english_predicate
-from rag.retrieval.lexical import name_key
-
-MISMATCH_KINDS = (
-    "number", "date", "person", "organisation", "place", "role", "nationality", "negation",
-    "subject",
-)  # fmt: skip
+from nlp.quantities import Quantity
+from rag.factcheck.facts import (
+    EXCLUSIVE_ACTIONS,
+    Action,
+    Comparison,
+    Context,
+    Facts,
+    Mismatch,
+    Name,
+    any_key,
+    keys_of,
+    surname_keys,
+)
 
 # How far a value may be from the one it is compared with and still agree.
 EXACT_TOLERANCE = 0.005  # rounding of "4.5 thousand" vs "4 512"
@@ -38,315 +38,15 @@ ACTION_REACH = 40
 REPORTING_LAG_DAYS = 7
 
 
-@dataclass(frozen=True)
-class Mismatch:
-    kind: str  # one of MISMATCH_KINDS
-    claim_value: str
-    source_value: str
-
-
-@dataclass(frozen=True)
-class Name:
-    """A named entity reduced to script-independent keys ("Валетова" ~ "Valetov")."""
-
-    kind: str  # "person" | "organisation" | "place" | "name" (an English name of unknown kind)
-    text: str
-    keys: frozenset[str]
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class Action:
-    kind: str  # "sign" | "chair" | "say" | "meet"
-    text: str
-    start: int
-    verbal: bool  # "подписали" names an actor nearby; "подписание" (a noun) does not
-
-
-@dataclass(frozen=True)
-class Facts:
-    """The checkable values of one sentence."""
-
-    text: str
-    language: str
-    quantities: tuple[Quantity, ...]
-    years: frozenset[int]
-    dates: tuple[date, ...]
-    names: tuple[Name, ...]
-    countries: tuple[tuple[str, str], ...]  # (canonical country, as written)
-    negated: bool
-    actions: tuple[Action, ...]
-    titles: tuple[tuple[Name, frozenset[str], str], ...]  # (person, title classes, as written)
-
-    @property
-    def country_set(self) -> frozenset[str]:
-        return frozenset(c for c, _ in self.countries)
-
-    def facet_count(self) -> int:
-        """How many values a claim asserts (what a supporting sentence must confirm)."""
-        countable = [q for q in self.quantities if q.scale != "%" or q.value]
-        return len(countable) + len(self.years) + len(self.names) + len(self.country_set)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What the evidence's whole article mentions: a claim name it never mentions is absent."""
-
-    name_keys: frozenset[str]
-    countries: frozenset[str]
-    published: date | None
-
-
-@dataclass
-class Comparison:
-    mismatches: list[Mismatch] = field(default_factory=list)
-    matched: int = 0  # claim values the evidence states too
-    unverified: int = 0  # claim values the evidence says nothing about
-    # A claim name the evidence's whole article never mentions: the sentence is about something
-    # else, so its other values cannot contradict the claim.
-    off_topic: bool = False
-    anchors: int = 0  # matched names: what ties the sentence to the claim's subject
-    # Claim names this sentence does not mention: its other values may be about something else.
-    unverified_names: int = 0
-    # A name mismatch tied by the same action or title ("signed": X vs Y; "vice-governor": X
-    # vs Y): it holds even when the article never mentions the claim's name.
-    linked: bool = False
-    # Claim names in another language the sentence may translate rather than spell.
-    untranslated: int = 0
-
-    @property
-    def supports(self) -> bool:
-        return not self.mismatches and not self.unverified
-
-
-# ------------------------------------------------------------------ extraction
-
-_I = re.IGNORECASE
-_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?:\s*[-–]\s*((?:19|20)?\d\d))?(?![\d])")
-_NEGATION = {
-    "ru": re.compile(
-        r"(?<![\w-])(?:не(?!\s+(?:менее|более|только|раз|позднее|ранее|считая)\b)|ни|нет"
-        r"|никогда|никто|ничего|отказал\w*|отказа\w*)(?![\w-])",
-        _I,
-    ),
-    "en": re.compile(
-        r"\b(?:not|never|no|none|nobody|nothing|neither|nor|refused|declined|failed\s+to)\b"
-        r"(?!\s+(?:less|more|later|earlier|only)\b)|n['’]t\b",
-        _I,
-    ),
-}
-_ACTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("chair", re.compile(
-        r"под\s+(?:председательством|руководством)|председательствова\w*|провел\w*\s+заседани\w*"
-        r"|провёл\s+заседани\w*|chair(?:ed|s|ing)?\b|presid\w*\s+over|held\s+(?:a|the)\s+meeting"
-        r"|led\s+the\s+meeting",
-        _I,
-    )),
-    ("sign", re.compile(r"подпис\w*|sign(?:ed|s|ing)?\b|signator\w*", _I)),
-    ("meet", re.compile(r"встрет\w*|встреча\w*|\bmet\b|meets?\b|meeting\s+with", _I)),
-    ("say", re.compile(
-        r"сказал\w*|заявил\w*|отметил\w*|рассказал\w*|подчеркнул\w*|сообщил\w*|said|says"
-        r"|stated|noted|told|announced|stressed",
-        _I,
-    )),
-)  # fmt: skip
-# Action nouns ("подписание", "встреча", "signing"): no actor of their own; "под
-# руководством X" names X as the one who chaired, so it counts as a verb.
-_NOMINAL = re.compile(r"(?:ани[еяюи]\w*|ство\w*|ств\w*|встреча\w*|ing)$", _I)
-_AGENT_PHRASE = re.compile(r"^под\s", _I)
-# Acts that exclude each other for one person in one event: signing is not chairing.
-_EXCLUSIVE_ACTIONS = frozenset({"sign", "chair"})
-# Titles written before a name, by class: "мэр Москвы", "Mayor", "руководитель МИК".
-_TITLES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("deputy mayor", re.compile(
-        r"(?<![\w-])(?:заммэра|заместител\w*\s+мэра|вице-мэр\w*|deputy\s+mayor)", _I
-    )),
-    ("vice-governor", re.compile(
-        r"(?<![\w-])(?:вице-губернатор\w*|заместител\w*\s+губернатора|vice-governor"
-        r"|deputy\s+governor)",
-        _I,
-    )),
-    ("mayor", re.compile(r"(?<![\w-])(?:мэр\w*|градоначальник\w*|mayor)", _I)),
-    ("governor", re.compile(r"(?<![\w-])(?:губернатор\w*|governor)", _I)),
-    ("president", re.compile(r"(?<![\w-])(?:президент\w*|president)", _I)),
-    ("chairman", re.compile(
-        r"(?<![\w-])(?:председател(?!ьств)\w*|chairman|chairwoman|chairperson|chair)", _I
-    )),
-    ("minister", re.compile(r"(?<![\w-])(?:министр\w*|minister)", _I)),
-    ("head", re.compile(
-        r"(?<![\w-])(?:руководител\w*|глав[аеуы]\b|директор\w*|гендиректор\w*|head|director"
-        r"|chief|ceo)",
-        _I,
-    )),
-)  # fmt: skip
-# Words before a name that may hold its titles ("Вице-губернатор области, председатель
-# комитета ... Дмитрий Ялов"); the window stops at the previous name.
-_TITLE_WINDOW = 12
-_ORG_WORDS = re.compile(
-    r"\b(?:group|cluster|association|foundation|fund|company|corporation|corp|inc|ltd|llc"
-    r"|university|park|agency|council|board|ministry|department|accelerator|institute|centre"
-    r"|center|bank|committee|union|forum|platform|programme|program|party|service|office"
-    r"|administration|government|technopark|exchange|authority|organi[sz]ation|club|school"
-    r"|academy|hospital|museum|theatre|theater|news|times|post|media)\b",
-    _I,
-)
-_KIND = {"PER": "person", "ORG": "organisation", "LOC": "place"}
-
-
-def keys_of(text: str, *, every_word: bool = False) -> frozenset[str]:
-    """Name keys of the capitalised words ("CIFIT-2014" -> CIFIT): generic words such as
-    "области" would tie "Псковской области" to "Ленинградской области", and a number inside a
-    name would tie it to any sentence of that year."""
-    words = re.findall(r"[^\W_]+", text)
-    if not every_word:
-        words = [w for w in words if w[0].isupper() and not w.isdigit()] or words
-    return frozenset(k for w in words if (k := name_key(w)))
-
-
-def keys_match(a: str, b: str) -> bool:
-    """Equal keys, or one a prefix/suffix of the other (declension, "Chzh-" vs "Zh-")."""
-    if a == b:
-        return True
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 4 and (long_.startswith(short) or long_.endswith(short))
-
-
-def _any_key(keys: Iterable[str], pool: Iterable[str]) -> bool:
-    pool = list(pool)
-    return any(keys_match(k, p) for k in keys for p in pool)
-
-
-def _name_kind(entity: Entity, text: str) -> str:
-    if entity.kind in _KIND:
-        return _KIND[entity.kind]
-    if find_countries(entity.text):
-        return "place"
-    if _ORG_WORDS.search(entity.text) or entity.text.isupper():
-        return "organisation"
-    return "name"
-
-
-def _surname_keys(name: Name) -> frozenset[str]:
-    """A person is found by the key of the last word (first names and patronymics vary)."""
-    if name.kind != "person":
-        return name.keys
-    last = re.findall(r"[^\W_][\w-]*", name.text)
-    key = name_key(last[-1]) if last else ""
-    return frozenset({key}) if key else name.keys
-
-
-def titles_before(text: str, start: int, floor: int = 0) -> tuple[frozenset[str], str] | None:
-    """The title classes of the words right before a name (back to `floor`, the end of the
-    previous name), and those words from the first title on."""
-    words = list(re.finditer(r"\S+", text[floor:start]))[-_TITLE_WINDOW:]
-    if not words:
-        return None
-    window = text[floor + words[0].start() : start]
-    found: list[tuple[int, int, str]] = []
-    for cls, pattern in _TITLES:  # specific titles first: "заместитель мэра" is no "мэр"
-        for m in pattern.finditer(window):
-            if not any(m.start() < end and start < m.end() for start, end, _ in found):
-                found.append((m.start(), m.end(), cls))
-    if not found:
-        return None
-    first = min(start for start, _, _ in found)
-    return frozenset(c for _, _, c in found), window[first:].strip(" ,")
-
-
-_LEADING = re.compile(r"^\W*([A-Z][\w'’-]+)\s+([\w'’-]+)")
-_NOT_NAMES = frozenset(
-    "The A An This That These Those It He She They We I You There Here Its His Her Their Our "  # noqa: SIM905
-    "Some Many Most All Each Every No None Both More Less Over About Nearly Almost".split()
-)
-
-
-def leading_name(text: str) -> Entity | None:
-    """An English sentence's first word when it is a one-word name before a verb ("Sobyanin
-    chaired ..."): the capitalised-run heuristic skips every sentence-initial word."""
-    m = _LEADING.match(text)
-    if m is None or m.group(1) in _NOT_NAMES or not is_english_predicate(m.group(2)):
-        return None
-    word = m.group(1)
-    return Entity("NAME", word, word, m.start(1), m.end(1))
-
-
-def extract_facts(text: str, language: str, entities: Sequence[Entity]) -> Facts:
-    """The values of `text`; `entities` come from `nlp.entities.find_entities` (NER is slow)."""
-    quantities = tuple(find_quantities(text))
-    years: set[int] = set()
-    for m in _YEAR.finditer(text):
-        first = int(m.group(1))
-        years.add(first)
-        if m.group(2):  # "2020-21", "2020–2021"
-            second = m.group(2)
-            last = int(second) if len(second) == 4 else first // 100 * 100 + int(second)
-            if first < last <= first + 10:
-                years.update(range(first + 1, last + 1))
-    dates = tuple(d for d, _ in find_dates(text))
-    names: list[Name] = []
-    titles: list[tuple[Name, frozenset[str], str]] = []
-    lead = leading_name(text) if language == "en" else None
-    if lead is not None and not any(e.start <= lead.start < e.end for e in entities):
-        entities = [lead, *entities]
-    for e in entities:
-        kind = _name_kind(e, text)
-        if kind == "place" and find_countries(e.text):
-            continue  # countries are compared as countries
-        keys = keys_of(e.normal) | keys_of(e.text)
-        if not keys:
-            continue
-        name = Name(kind, e.normal, keys, e.start, e.end)
-        floor = max(
-            (o.end for o in entities if o.end <= e.start and o.kind in ("PER", "NAME")),
-            default=0,
-        )
-        names.append(name)
-        if kind in ("person", "name"):
-            title = titles_before(text, e.start, floor)
-            if title:
-                titles.append((name, *title))
-    actions = tuple(
-        Action(
-            kind,
-            m.group(0),
-            m.start(),
-            bool(_AGENT_PHRASE.match(m.group(0))) or not _NOMINAL.search(m.group(0).split()[-1]),
-        )
-        for kind, pattern in _ACTIONS
-        for m in pattern.finditer(text)
-    )
-    negation = _NEGATION.get(language, _NEGATION["en"])
-    return Facts(
-        text=text,
-        language=language,
-        quantities=quantities,
-        years=frozenset(years),
-        dates=dates,
-        names=tuple(names),
-        countries=tuple(find_countries(text)),
-        negated=bool(negation.search(text)),
-        actions=actions,
-        titles=tuple(titles),
-    )
-
-
-def context_of(text: str, published: date | None) -> Context:
-    """The article-wide values a sentence comparison needs."""
-    return Context(
-        name_keys=keys_of(text),
-        countries=frozenset(c for c, _ in find_countries(text)),
-        published=published,
-    )
-
-
 # ------------------------------------------------------------------ numbers
 
 _APPROX = {"about", "around", "approximately"}
 _ALMOST = {"almost", "nearly"}
 _AT_LEAST = {"more than", "over", "at least"}
 _AT_MOST = {"less than", "fewer than", "at most", "up to"}
-_CURRENCY = re.compile(r"руб|доллар|евро|юан|иен|\$|€|₽|dollar|euro|rouble|ruble|yuan|yen", _I)
+_CURRENCY = re.compile(
+    r"руб|доллар|евро|юан|иен|\$|€|₽|dollar|euro|rouble|ruble|yuan|yen", re.IGNORECASE
+)
 
 
 def _unit(q: Quantity, text: str) -> str:
@@ -451,11 +151,11 @@ def _nearest_action(facts: Facts, position: int) -> Action | None:
 
 
 def _found_in(name: Name, evidence: Facts) -> Name | None:
-    keys = _surname_keys(name)
+    keys = surname_keys(name)
     for other in evidence.names:
-        if _any_key(keys, other.keys):
+        if any_key(keys, other.keys):
             return other
-    if _any_key(keys, keys_of(evidence.text, every_word=True)):
+    if any_key(keys, keys_of(evidence.text, every_word=True)):
         return name  # written in the sentence although NER missed it
     return None
 
@@ -475,7 +175,7 @@ def _translatable(name: Name, claim: Facts, evidence: Facts) -> bool:
 def compare_names(claim: Facts, evidence: Facts, context: Context, out: Comparison) -> None:
     claim_keys = [n.keys for n in claim.names]
     unmatched_evidence = [
-        n for n in evidence.names if not any(_any_key(n.keys, ks) for ks in claim_keys)
+        n for n in evidence.names if not any(any_key(n.keys, ks) for ks in claim_keys)
     ]
     found_of = {name: _found_in(name, evidence) for name in claim.names}
     anchors = sum(1 for f in found_of.values() if f is not None)
@@ -485,7 +185,7 @@ def compare_names(claim: Facts, evidence: Facts, context: Context, out: Comparis
             out.anchors += 1
             _compare_roles(claim, evidence, name, found, out)
             continue
-        in_article = _any_key(_surname_keys(name), context.name_keys)
+        in_article = any_key(surname_keys(name), context.name_keys)
         out.off_topic = out.off_topic or not (in_article or _translatable(name, claim, evidence))
         kinds = {name.kind} if name.kind != "name" else {"person", "organisation", "place"}
         others = [n for n in unmatched_evidence if n.kind in kinds or n.kind == "name"]
@@ -547,7 +247,7 @@ def _compare_roles(
     if (
         mine is not None
         and theirs is not None
-        and mine.kind in _EXCLUSIVE_ACTIONS
+        and mine.kind in EXCLUSIVE_ACTIONS
         and mine.kind != theirs.kind
     ):
         # "X chaired the meeting and signed" keeps X near a signing too: not a contradiction.

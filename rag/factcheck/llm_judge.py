@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from rag.factcheck.compare import MISMATCH_KINDS, Mismatch
+from rag.factcheck.facts import MISMATCH_KINDS, Mismatch
 from rag.factcheck.types import (
     NOT_IN_CORPUS,
     REFUTED,

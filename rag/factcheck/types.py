@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from rag.factcheck.compare import Comparison, Mismatch
+from rag.factcheck.facts import Comparison, Mismatch
 from rag.settings import RagSettings
 
 SUPPORTED = "supported"
