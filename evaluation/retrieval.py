@@ -18,9 +18,11 @@ import numpy as np
 from evaluation.research import without_second_channel
 from index.embedder import Embedder, Vectors
 from index.settings import IndexSettings
-from rag.answering.engine import AnswerEngine
-from rag.answering.question import Question
+from index.tokens import TokenStates
+from rag.answering.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list
+from rag.answering.question import Question, analyse
 from rag.retrieval.hits import Hit
+from rag.retrieval.retriever import HybridRetriever, embed_question
 from rag.settings import RagSettings
 
 STANDARD_SETS = [
@@ -131,6 +133,85 @@ def _build_eval_index(
     return eval_settings
 
 
+METHODS = ("hybrid", "no tokens", "no USE", "dense", "bm25")
+
+
+def _rankings(
+    engine: AnswerEngine,
+    plain: HybridRetriever,
+    question: Question,
+    qvec: Vectors,
+    qtokens: TokenStates | None,
+    depth: int,
+) -> tuple[list[Hit], dict[str, list[str]]]:
+    """The hybrid hits (read by the answer step) and each method's document ranking."""
+    retriever = engine.retriever
+    snap = retriever.snapshot
+    hybrid = retriever.search(question, qvec, k=depth, query_tokens=qtokens)
+    ranked = {
+        "hybrid": first_doc_ranks(h.document.doc_id for h in hybrid),
+        "no tokens": first_doc_ranks(
+            h.document.doc_id for h in retriever.search(question, qvec, k=max(KS))
+        ),
+        "no USE": first_doc_ranks(
+            h.document.doc_id
+            for h in plain.search(question, qvec, k=max(KS), query_tokens=qtokens)
+        ),
+        "dense": first_doc_ranks(
+            snap.chunks[r].doc_id for r, _ in snap.search(qvec[None, :], 3 * max(KS))[0]
+        ),
+        "bm25": first_doc_ranks(
+            snap.chunks[r].doc_id for r, _ in retriever.lexical.search(question.text, 30)
+        ),
+    }
+    return hybrid, ranked
+
+
+@dataclass
+class _Tally:
+    sums: dict[str, dict[int, float]] = field(
+        default_factory=lambda: {m: dict.fromkeys(KS, 0.0) for m in METHODS}
+    )
+    hits_ok: int = 0
+    refused: int = 0
+    refused_absent: int = 0
+
+
+def _score_answer(
+    engine: AnswerEngine,
+    rag_settings: RagSettings,
+    row: dict[str, Any],
+    question: Question,
+    vectors: tuple[Vectors, TokenStates | None],
+    hybrid: list[Hit],
+    report: SetReport,
+    tally: _Tally,
+) -> None:
+    """The answer to the question, and the refusal score once its paragraph is removed."""
+    qvec, qtokens = vectors
+    reading = reading_list(hybrid, rag_settings.answer_chunks, PER_OTHER_LANGUAGE)
+    answer = engine.answerer.answer(question, qvec, reading, threshold=rag_settings.refuse_below)
+    answers = [*row.get("answers", []), *row.get("answers_alt", [])]
+    if answer.answered:
+        texts = [answer.answer, *(c.quote for c in answer.citations)]
+        tally.hits_ok += answer_hit(answers, texts)
+    else:
+        tally.refused += 1
+    # The same question with its paragraph removed: the corpus no longer answers it.
+    gold = str(row["context_id"])
+    absent = [
+        h
+        for h in engine.retriever.search(question, qvec, k=12, query_tokens=qtokens)
+        if h.document.doc_id != gold
+    ]
+    sims = refusal_similarity(engine, question, qvec, absent[: rag_settings.answer_chunks])
+    if answer.confidence:
+        report.sims_present.append(answer.confidence)
+    if sims is not None:
+        report.sims_absent.append(sims)
+        tally.refused_absent += sims < rag_settings.refuse_below
+
+
 def evaluate_set(
     corpus: Path,
     questions_path: Path,
@@ -140,10 +221,6 @@ def evaluate_set(
     limit: int | None = None,
     second_embedder: Embedder | None = None,
 ) -> SetReport:
-    from rag.answering.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list
-    from rag.answering.question import analyse
-    from rag.retrieval.retriever import embed_question
-
     questions = read_jsonl(questions_path)[:limit]
     setting = str(questions[0].get("setting", "")) if questions else ""
     target = setting.split("-")[1] if "-" in setting else None
@@ -151,75 +228,26 @@ def evaluate_set(
     engine = AnswerEngine.from_settings(
         eval_settings, rag_settings, embedder=embedder, second_embedder=second_embedder
     )
-    retriever = engine.retriever
-    snap = retriever.snapshot
     name = f"{corpus.parent.name} {setting or questions_path.stem}"
     report = SetReport(name=name, questions=len(questions))
     report.cross_language = bool(target) and setting.split("-")[0] != target
-    methods = ("hybrid", "no tokens", "no USE", "dense", "bm25")
-    plain = without_second_channel(retriever)
-    sums = {m: dict.fromkeys(KS, 0.0) for m in methods}
-    hits_ok = refused = refused_absent = 0
+    plain = without_second_channel(engine.retriever)
+    tally = _Tally()
+    depth = max(max(KS), 4 * rag_settings.answer_chunks)
     started = time.perf_counter()
-    for q in questions:
-        gold = str(q["context_id"])
-        question = analyse(str(q["question"]))
+    for row in questions:
+        question = analyse(str(row["question"]))
         qvec, qtokens = embed_question(embedder, question.text)
-        hybrid = retriever.search(
-            question,
-            qvec,
-            k=max(max(KS), 4 * rag_settings.answer_chunks),
-            query_tokens=qtokens,
-        )
-        ranked = {
-            "hybrid": first_doc_ranks(h.document.doc_id for h in hybrid),
-            "no tokens": first_doc_ranks(
-                h.document.doc_id for h in retriever.search(question, qvec, k=max(KS))
-            ),
-            "no USE": first_doc_ranks(
-                h.document.doc_id
-                for h in plain.search(question, qvec, k=max(KS), query_tokens=qtokens)
-            ),
-            "dense": first_doc_ranks(
-                snap.chunks[r].doc_id for r, _ in snap.search(qvec[None, :], 3 * max(KS))[0]
-            ),
-            "bm25": first_doc_ranks(
-                snap.chunks[r].doc_id for r, _ in retriever.lexical.search(question.text, 30)
-            ),
-        }
-        for m in methods:
+        hybrid, ranked = _rankings(engine, plain, question, qvec, qtokens, depth)
+        for m in METHODS:
             for k in KS:
-                sums[m][k] += recall_at(ranked[m], gold, k)
-        reading = reading_list(hybrid, rag_settings.answer_chunks, PER_OTHER_LANGUAGE)
-        answer = engine.answerer.answer(
-            question,
-            qvec,
-            reading,
-            threshold=rag_settings.refuse_below,
-        )
-        answers = [*q.get("answers", []), *q.get("answers_alt", [])]
-        if answer.answered:
-            texts = [answer.answer, *(c.quote for c in answer.citations)]
-            hits_ok += answer_hit(answers, texts)
-        else:
-            refused += 1
-        # The same question with its paragraph removed: the corpus no longer answers it.
-        absent = [
-            h
-            for h in retriever.search(question, qvec, k=12, query_tokens=qtokens)
-            if h.document.doc_id != gold
-        ]
-        sims = refusal_similarity(engine, question, qvec, absent[: rag_settings.answer_chunks])
-        if answer.confidence:
-            report.sims_present.append(answer.confidence)
-        if sims is not None:
-            report.sims_absent.append(sims)
-            refused_absent += sims < rag_settings.refuse_below
+                tally.sums[m][k] += recall_at(ranked[m], str(row["context_id"]), k)
+        _score_answer(engine, rag_settings, row, question, (qvec, qtokens), hybrid, report, tally)
     n = max(1, len(questions))
-    report.recall = {m: {k: v / n for k, v in sums[m].items()} for m in methods}
-    report.answer_hit_rate = hits_ok / n
-    report.refusal_rate = refused / n
-    report.refusal_when_absent = refused_absent / n
+    report.recall = {m: {k: v / n for k, v in tally.sums[m].items()} for m in METHODS}
+    report.answer_hit_rate = tally.hits_ok / n
+    report.refusal_rate = tally.refused / n
+    report.refusal_when_absent = tally.refused_absent / n
     report.ms_per_question = (time.perf_counter() - started) * 1000 / n
     return report
 
