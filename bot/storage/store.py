@@ -10,25 +10,27 @@ the busy timeout.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from alembic.util import CommandError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.storage.connect import (
+    CONNECTION_ERRORS,
+    create_engine_for,
+    describe_error,
+    parse_url,
+)
 from bot.storage.document_log import DocumentLog
 from bot.storage.errors import StorageError, UnknownAnswerError
 from bot.storage.migrate import upgrade as migrate_to_head
@@ -39,16 +41,6 @@ from bot.storage.schema import alerts, answers, feedback, subscriptions, turns, 
 LANGUAGES = ("ru", "en")
 # Telegram language codes whose speakers are best served in Russian.
 _RUSSIAN_READERS = ("ru", "uk", "be", "kk")
-_ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
-BUSY_TIMEOUT_S = 30.0
-CONNECT_TIMEOUT_S = 10.0
-_CONNECTION_ERRORS = (
-    OSError,
-    TimeoutError,
-    asyncio.TimeoutError,
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-)
 
 
 def language_for(language_code: str | None) -> str:
@@ -88,48 +80,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _describe(exc: BaseException) -> str:
-    """The driver's own message: SQLAlchemy's wrapper adds SQL text and a help link."""
-    if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None:
-        exc = exc.orig
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """Per-connection SQLite settings: WAL so readers never block the writer, FK enforcement
-    (off by default in SQLite), and a busy timeout so concurrent writers wait, not fail."""
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        cursor.close()
-
-
-def _parse_url(url: str) -> URL:
-    try:
-        parsed = make_url(url)
-    except (sa_exc.ArgumentError, ValueError):
-        # The parser's message repeats the whole URL, password included: do not pass it on.
-        raise StorageError(
-            "invalid database URL; expected sqlite+aiosqlite:///PATH or "
-            "postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DB"
-        ) from None
-    backend = parsed.get_backend_name()
-    driver = _ASYNC_DRIVERS.get(backend)
-    safe = parsed.render_as_string(hide_password=True)
-    if driver is None:
-        raise StorageError(f"unsupported database {safe}: use SQLite or PostgreSQL")
-    if "+" not in parsed.drivername:
-        parsed = parsed.set(drivername=f"{backend}+{driver}")
-    elif parsed.get_driver_name() != driver:
-        raise StorageError(f"unsupported driver in {safe}: use {backend}+{driver}")
-    return parsed
-
-
 class Storage:
     """Async access to the bot's database; one instance per process, safe for concurrent use."""
 
@@ -154,43 +104,15 @@ class Storage:
     @classmethod
     async def open(cls, url: str) -> Storage:
         """Connect and migrate to the newest schema, so a fresh or old database just works."""
-        parsed = _parse_url(url)
+        parsed = parse_url(url)
         safe = parsed.render_as_string(hide_password=True)
-        kwargs: dict[str, Any] = {
-            "json_serializer": lambda obj: json.dumps(obj, ensure_ascii=False),
-        }
-        if parsed.get_backend_name() == "sqlite":
-            database = parsed.database or ""
-            in_memory = database in ("", ":memory:") or parsed.query.get("mode") == "memory"
-            if in_memory:
-                # Each connection to ":memory:" would be a new empty database.
-                kwargs["poolclass"] = StaticPool
-            elif not database.startswith("file:"):
-                try:
-                    Path(database).parent.mkdir(parents=True, exist_ok=True)
-                except OSError as exc:
-                    raise StorageError(f"cannot create the folder for {safe}: {exc}") from exc
-            kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
-            if not in_memory:
-                # SQLite takes one writer at a time, and a writer that finds the file locked
-                # sleeps in SQLite's busy handler (up to 100 ms a turn): under load that made
-                # each write cost hundreds of ms. One connection queues the process's
-                # statements in asyncio instead, with no sleeping.
-                kwargs["pool_size"] = 1
-                kwargs["max_overflow"] = 0
-                kwargs["pool_timeout"] = BUSY_TIMEOUT_S
-        else:
-            kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_S}
-            kwargs["pool_pre_ping"] = True
-        engine = create_async_engine(parsed, **kwargs)
-        if parsed.get_backend_name() == "sqlite":
-            sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = create_engine_for(parsed)
         try:
             async with engine.begin() as conn:
                 await conn.run_sync(migrate_to_head)
-        except (*_CONNECTION_ERRORS, sa_exc.SQLAlchemyError) as exc:
+        except (*CONNECTION_ERRORS, sa_exc.SQLAlchemyError) as exc:
             await engine.dispose()
-            raise StorageError(f"cannot open the database {safe}: {_describe(exc)}") from exc
+            raise StorageError(f"cannot open the database {safe}: {describe_error(exc)}") from exc
         except CommandError as exc:
             await engine.dispose()
             raise StorageError(f"cannot migrate the database {safe}: {exc}") from exc
@@ -205,8 +127,8 @@ class Storage:
         try:
             async with self._engine.begin() as conn:
                 yield conn
-        except _CONNECTION_ERRORS as exc:
-            raise StorageError(f"database {self.url} failed: {_describe(exc)}") from exc
+        except CONNECTION_ERRORS as exc:
+            raise StorageError(f"database {self.url} failed: {describe_error(exc)}") from exc
 
     def transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """One transaction, for the table helpers beside this class (outbox, document log)."""
