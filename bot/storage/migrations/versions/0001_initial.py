@@ -19,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    """One create per table, as alembic writes them: long because the schema is."""
     op.create_table(
         "users",
         sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
