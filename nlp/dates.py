@@ -28,15 +28,17 @@ _MONTH_PREFIXES: dict[str, int] = {
     "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
 
-_RU_MONTH = (
+# Month names written out, every case (also what nlp.when finds time expressions with).
+RU_MONTH_WORD = (
     r"(?:январ[ьяе]|феврал[ьяе]|марта?|марте|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]"
-    r"|августа?|августе|сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе]"
-    r"|янв|фев|мар|апр|июн|июл|авг|сент?|окт|нояб?|дек)\.?"
+    r"|августа?|августе|сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе])"
 )
-_EN_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november"
-    r"|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
+EN_MONTH_WORD = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)"
 )
+_RU_MONTH = rf"(?:{RU_MONTH_WORD}|янв|фев|мар|апр|июн|июл|авг|сент?|окт|нояб?|дек)\.?"
+_EN_MONTH = rf"(?:{EN_MONTH_WORD}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
 _MONTH = rf"(?:{_RU_MONTH}|{_EN_MONTH})"
 _DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<y>(?:19|20|21)\d\d)"

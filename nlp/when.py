@@ -9,29 +9,23 @@ from __future__ import annotations
 
 import re
 
+from nlp.dates import EN_MONTH_WORD, RU_MONTH_WORD
+
 _RU_MONTHS = (
     ("январ", "January"), ("феврал", "February"), ("март", "March"), ("апрел", "April"),
     ("ма", "May"), ("июн", "June"), ("июл", "July"), ("август", "August"),
     ("сентябр", "September"), ("октябр", "October"), ("ноябр", "November"),
     ("декабр", "December"),
 )  # fmt: skip
-_RU_MONTH_WORD = (
-    r"(?:январ[ьяе]|феврал[ьяе]|марта?|марте|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]"
-    r"|августа?|августе|сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе])"
-)
-_EN_MONTH_WORD = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November"
-    r"|December)"
-)
 _YEAR = r"(?:19|20)\d\d"
 
 # Longest forms first: a full date before a month alone, a month before a bare year.
 TIME_EXPRESSION = re.compile(
     rf"\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
-    rf"|\b\d{{1,2}}\s+{_RU_MONTH_WORD}(?:\s+{_YEAR}(?:\s*(?:года|г\.))?)?"
-    rf"|\b{_EN_MONTH_WORD}\s+\d{{1,2}},?\s+{_YEAR}|\b\d{{1,2}}\s+{_EN_MONTH_WORD}\s+{_YEAR}"
-    rf"|\b(?:в|до|с|к)\s+{_RU_MONTH_WORD}(?:\s+{_YEAR}\s*(?:года|г\.)?)?"
-    rf"|\b(?:in|by|until|since)\s+{_EN_MONTH_WORD}(?:\s+{_YEAR})?"
+    rf"|\b\d{{1,2}}\s+{RU_MONTH_WORD}(?:\s+{_YEAR}(?:\s*(?:года|г\.))?)?"
+    rf"|\b{EN_MONTH_WORD}\s+\d{{1,2}},?\s+{_YEAR}|\b\d{{1,2}}\s+{EN_MONTH_WORD}\s+{_YEAR}"
+    rf"|\b(?:в|до|с|к)\s+{RU_MONTH_WORD}(?:\s+{_YEAR}\s*(?:года|г\.)?)?"
+    rf"|\b(?:in|by|until|since)\s+{EN_MONTH_WORD}(?:\s+{_YEAR})?"
     rf"|\b(?:в|с|до|к|in|since|by|until)\s+{_YEAR}(?:[-–](?:19|20)?\d\d)?\s*(?:год\w*|гг?\.)?",
     re.IGNORECASE,
 )
