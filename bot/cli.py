@@ -179,9 +179,10 @@ def cmd_ask(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) ->
             print(result["error"], file=sys.stderr)
             return 2
         else:
+            from bot.formatting import answer_plain
             from rag.answering.answer import Answer
 
-            print(Answer.from_json(result).to_text())
+            print(answer_plain(Answer.from_json(result)))
         return 0
     for line in stdin:
         if not line.strip():
@@ -192,6 +193,8 @@ def cmd_ask(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) ->
 
 
 def cmd_chat(settings: IndexSettings, stdin: TextIO) -> int:
+    from bot.formatting import answer_plain
+
     engine = _engine(settings)
     interactive = stdin.isatty()
     if interactive:
@@ -205,7 +208,7 @@ def cmd_chat(settings: IndexSettings, stdin: TextIO) -> int:
         if not line.strip():
             continue
         try:
-            print(engine.ask(line.strip()).to_text())
+            print(answer_plain(engine.ask(line.strip())))
         except QuestionError as exc:
             print(str(exc))
         print()

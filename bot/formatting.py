@@ -126,9 +126,33 @@ def _sources_block(citations: Sequence[Citation], language: str) -> Text:
     return as_list(Bold(phrase("sources", language)), *lines)
 
 
+def answer_body(answer: Answer) -> str:
+    """The engine's answer, then (in its language) how many sources report the story, if any."""
+    if len(answer.story_sources) < 2:
+        return answer.answer
+    markers = "".join(f"[{n}]" for n in answer.story_sources)
+    story = plain("story_sources", answer.language, len(answer.story_sources), markers=markers)
+    return f"{answer.answer} {story}"
+
+
+def answer_plain(answer: Answer) -> str:
+    """The answer for the terminal, in its language: text, quotes, sources."""
+    lines = [answer_body(answer)]
+    if answer.citations:
+        language = answer.language
+        unknown = plain("date_unknown", language)
+        lines += ["", f"{plain('quotes', language)}:"]
+        lines += [f"[{c.n}] «{c.quote}»" for c in answer.citations]
+        lines += ["", f"{plain('sources', language)}:"]
+        lines += [
+            f"[{c.n}] {c.title} — {c.date or unknown} — {c.source}" for c in answer.citations
+        ]
+    return "\n".join(lines)
+
+
 def answer_messages(answer: Answer, ui_language: str) -> list[str]:
     """The answer with its [n] markers, then the sources block (or the closest topics)."""
-    blocks = [Text(answer.answer)]
+    blocks = [Text(answer_body(answer))]
     if answer.citations:
         blocks.append(_sources_block(answer.citations, ui_language))
     elif answer.closest_topics:

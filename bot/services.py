@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +44,20 @@ LATEST_SLACK = 20
 LATEST_WAIT_S = 10.0
 # Documents analysed per executor call at start-up (the first start over a large index).
 RECOVER_BATCH = 500
+# Articles whose titles are the example questions under /start (the first is /check's example).
+EXAMPLE_TITLES = 2
+
+
+def newest_titles(documents: Iterable[Document], n: int) -> dict[str, list[str]]:
+    """Per language, the distinct titles of the `n` newest articles, topped up with the other
+    language's when one has fewer; undated articles come last."""
+    by_date = sorted(documents, key=lambda d: (d.date or "", d.doc_id), reverse=True)
+    titles: dict[str, list[str]] = {}
+    for language in ("ru", "en"):
+        own = [d.title for d in by_date if d.language == language]
+        other = [d.title for d in by_date if d.language != language]
+        titles[language] = [t for t in dict.fromkeys(own + other) if t.strip()][:n]
+    return titles
 
 
 class IndexBusyError(RuntimeError):
@@ -83,6 +97,8 @@ class Services:
     # The event loop the services run on (set by create_services), for the index thread's
     # writes to the database.
     loop: asyncio.AbstractEventLoop | None = None
+    # (index version, newest titles per language), see `example_titles`.
+    _newest: tuple[str, dict[str, list[str]]] = ("", {})
 
     @property
     def ingest_dir(self) -> Path:
@@ -148,6 +164,15 @@ class Services:
             if doc is not None and doc.content_hash == version.content_hash:
                 found.append(doc)
         return found[:n]
+
+    def example_titles(self, language: str) -> list[str]:
+        """Titles of the newest articles, in `language` where there are some: the examples under
+        /start and in /check's usage. One pass over the snapshot per index version, then cached."""
+        snapshot = self.engine.retriever.snapshot
+        version = str(snapshot.path)
+        if self._newest[0] != version:
+            self._newest = (version, newest_titles(snapshot.documents.values(), EXAMPLE_TITLES))
+        return self._newest[1].get(language, [])
 
     def counts(self) -> tuple[int, int]:
         snapshot = self.engine.retriever.snapshot

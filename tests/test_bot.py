@@ -66,6 +66,10 @@ async def test_russian_conversation_with_citations_quotes_and_feedback(
     assert "источники" in welcome["text"].lower()
     examples = [b["text"] for row in welcome["reply_markup"]["keyboard"] for b in row]
     assert examples and all(q.endswith("?") for q in examples)
+    # About the newest articles of the live index, Russian ones first for a Russian user.
+    docs = bot_services.engine.retriever.snapshot.documents.values()
+    newest = max((d for d in docs if d.language == "ru"), key=lambda d: (d.date or "", d.doc_id))
+    assert " ".join(newest.title.split())[:40] in examples[0]
 
     tg.push_message(RU_USER, "Кто подписал соглашение с ZGC?", language_code="ru")
     sent = await tg.wait_sent(RU_USER, count=2)
@@ -149,7 +153,10 @@ async def test_check_a_true_and_a_false_claim(tg: FakeTelegram, bot_services: Se
     assert "Валетов" in false_claim["text"]  # the contradicting quote is shown
     tg.push_message(RU_USER, "/check")
     usage = (await tg.wait_sent(RU_USER, count=3))[2]
-    assert "/check" in usage["text"]
+    example = re.search(r"<code>/check (.+?)</code>", usage["text"])
+    assert example is not None  # the newest article's title, as a claim to try
+    titles = {d.title for d in bot_services.engine.retriever.snapshot.documents.values()}
+    assert html.unescape(example[1]) in {" ".join(t.split()) for t in titles}
     forwarded = {
         "message_id": 900,
         "date": 1_700_000_000,

@@ -16,15 +16,27 @@ from aiogram.utils.formatting import Code
 from bot.formatting import (
     MESSAGE_LIMIT,
     alert_message,
+    answer_body,
     answer_messages,
+    answer_plain,
     check_messages,
     latest_messages,
     quotes_messages,
     short_title,
     subscriptions_message,
 )
+from bot.i18n import catalogues, keys, plural_keys, read_catalogue
+from bot.services import newest_titles
 from bot.telegram_html import to_html, to_plain
-from bot.texts import _TEXTS, LANGUAGES, phrase, plain, text
+from bot.texts import (
+    EXAMPLE_TITLE_CHARS,
+    LANGUAGES,
+    example_question,
+    phrase,
+    plain,
+    template,
+    text,
+)
 from index.documents import Document
 from rag.alerts.agreements import Agreement
 from rag.alerts.stories import StoryAlert
@@ -59,28 +71,133 @@ def seen(messages: list[str]) -> str:
 
 
 def _caller_fields(template: str) -> list[str]:
-    """Placeholders the caller fills; one naming another entry of the table is filled by it."""
+    """Placeholders the caller fills; one naming another entry of the catalogue is filled by it,
+    a plural entry's count `n` is passed on its own."""
     fields = [f for _, f, _, _ in Formatter().parse(template) if f is not None]
-    return [f for f in fields if f not in _TEXTS]
+    return [f for f in fields if f not in keys() and f != "n"]
+
+
+PLURAL_COUNTS = (1, 2, 5, 21)
+
+
+def _cases() -> list[tuple[str, int | None]]:
+    """Every entry once, a plural one once per count."""
+    return [
+        (key, n)
+        for key in sorted(keys())
+        for n in (PLURAL_COUNTS if key in plural_keys() else (None,))
+    ]
+
+
+def _catalogue(language: str) -> dict[str, tuple[str, ...]]:
+    """Each msgid of the .po file and its strings (one, or one per plural form)."""
+    entries: dict[str, tuple[str, ...]] = {}
+    for m in read_catalogue(catalogues().po_files()[language]):
+        assert not m.fuzzy
+        key, strings = m.id, m.string
+        if isinstance(key, (tuple, list)):
+            assert key[1] == key[0]  # a plural entry's msgid_plural is its key too
+            key = key[0]
+        if key:
+            forms = strings if isinstance(strings, (tuple, list)) else (strings,)
+            entries[key] = tuple(str(f or "") for f in forms)
+    return entries
+
+
+def _fields(template: str) -> set[str]:
+    return {f for _, f, _, _ in Formatter().parse(template) if f}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("key", sorted(_TEXTS))
-def test_every_text_parses_and_shows_hostile_values_verbatim(key: str, language: str) -> None:
-    template = _TEXTS[key][language]
-    values = {name: hostile(name) for name in _caller_fields(template)}
-    shown, _ = rendered(text(key, language, **values))
+def test_every_msgid_is_translated_in_both_languages_with_the_same_placeholders(
+    language: str,
+) -> None:
+    entries, english = _catalogue(language), _catalogue("en")
+    assert set(entries) == set(english) == keys()
+    forms = {"ru": 3, "en": 2}[language]
+    for key, strings in entries.items():
+        assert len(strings) == (forms if key in plural_keys() else 1), key
+        assert all(s.strip() for s in strings), key
+        for s in strings:
+            assert _fields(s) == _fields(english[key][0]), (key, s)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("key", "n"), _cases())
+def test_every_text_parses_and_shows_hostile_values_verbatim(
+    key: str, n: int | None, language: str
+) -> None:
+    entry = template(key, language, n)
+    values = {name: hostile(name) for name in _caller_fields(entry)}
+    shown, _ = rendered(text(key, language, n, **values))
     for value in values.values():
         assert value in shown
-    if not any(f for _, f, _, _ in Formatter().parse(template)):
-        assert shown == template  # words with nothing to fill are shown as written
+    if n is not None:
+        assert str(n) in shown
+    if not any(f for _, f, _, _ in Formatter().parse(entry)):
+        assert shown == entry  # words with nothing to fill are shown as written
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("key", sorted(_TEXTS))
-def test_plain_text_is_what_the_html_shows(key: str, language: str) -> None:
-    values = {name: hostile(name) for name in _caller_fields(_TEXTS[key][language])}
-    assert plain(key, language, **values) == parse_html(text(key, language, **values))[0]
+@pytest.mark.parametrize(("key", "n"), _cases())
+def test_plain_text_is_what_the_html_shows(key: str, n: int | None, language: str) -> None:
+    values = {name: hostile(name) for name in _caller_fields(template(key, language, n))}
+    shown = parse_html(text(key, language, n, **values))[0]
+    assert plain(key, language, n, **values) == shown
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ru", {1: "1 символ,", 2: "2 символа,", 5: "5 символов,", 21: "21 символ,"}),
+        ("en", {1: "1 character,", 2: "2 characters,", 5: "5 characters,", 21: "21 characters,"}),
+    ],
+)
+def test_plural_forms_come_from_the_catalogue(language: str, words: dict[int, str]) -> None:
+    for n, expected in words.items():
+        assert expected in plain("too_long", language, n, limit=10)
+    sources = {n: plain("story_sources", language, n, markers="[1]") for n in PLURAL_COUNTS}
+    assert len(set(sources.values())) == len(sources)
+    if language == "ru":
+        assert sources[21].startswith("Эту новость опубликовали 21 источник ")
+        assert "11 источников" in plain("story_sources", "ru", 11, markers="")
+
+
+def test_a_plural_entry_needs_its_count_and_a_missing_key_is_an_error() -> None:
+    with pytest.raises(TypeError):
+        plain("too_long", "en", limit=1)
+    with pytest.raises(TypeError):
+        plain("empty", "en", 3)
+    with pytest.raises(KeyError):
+        plain("no such entry", "en")
+
+
+def test_an_unknown_language_gets_english() -> None:
+    assert plain("empty", "de") == plain("empty", "en") != plain("empty", "ru")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_examples_are_questions_about_the_newest_articles(language: str) -> None:
+    def doc(n: int, lang: str, date: str | None) -> Document:
+        return Document(f"d{n}", f"{HOSTILE} title {n}", "t", "a.txt", lang, date)
+
+    docs = [
+        doc(1, "ru", "2020-01-01"),
+        doc(2, "en", "2021-05-01"),
+        doc(3, "ru", None),
+        doc(4, "ru", "2022-03-03"),
+        doc(5, "en", "2019-01-01"),
+    ]
+    titles = newest_titles(docs, 2)
+    assert titles == {
+        "ru": [f"{HOSTILE} title 4", f"{HOSTILE} title 1"],
+        "en": [f"{HOSTILE} title 2", f"{HOSTILE} title 5"],
+    }
+    assert newest_titles(docs[:2], 3)["en"] == [f"{HOSTILE} title 2", f"{HOSTILE} title 1"]
+    question = example_question("  a  long " + "word " * 40, language)
+    assert question.endswith("?") and "…" in question and "  " not in question
+    assert len(question) < EXAMPLE_TITLE_CHARS + 40
+    assert HOSTILE in example_question(HOSTILE, language)  # a button's text is plain
 
 
 def test_usage_texts_show_their_angle_brackets() -> None:
@@ -95,8 +212,9 @@ def test_emphasis_is_markup_not_text(language: str) -> None:
     start, entities = rendered(text("start", language))
     italic = [start[e["offset"] : e["offset"] + e["length"]] for e in entities]
     assert italic == [plain("help_claim", language), plain("help_topic", language)]
-    usage, entities = rendered(text("check_usage", language))
-    assert [e["type"] for e in entities] == ["code"] and "/check " in usage
+    example = Code("/check " + hostile("title"))
+    usage, entities = rendered(text("check_usage", language, example=example))
+    assert [e["type"] for e in entities] == ["code"] and "/check " + hostile("title") in usage
     broken, entities = rendered(text("index_unavailable", language))
     assert "newsbot index --rebuild" in broken and entities[0]["type"] == "code"
 
@@ -139,6 +257,21 @@ def test_answer_with_citations_and_its_quotes(language: str) -> None:
     quotes = seen(quotes_messages(answer, language))
     assert all(c.quote in quotes and c.title in quotes for c in citations)
     assert plain("date_unknown", language) in quotes
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_story_told_by_several_sources_says_so_in_the_answers_language(language: str) -> None:
+    citations = [_citation(1, URL, language), _citation(2, URL, language)]
+    answer = Answer("q", language, True, hostile("answer") + " [1]", citations)
+    assert answer_body(answer) == answer.answer  # one source: nothing to say
+    answer.story_sources = [1, 2]
+    story = plain("story_sources", language, 2, markers="[1][2]")
+    assert story.endswith("[1][2].") and story[0] in "Э2"
+    shown = seen(answer_messages(answer, "en" if language == "ru" else "ru"))
+    assert f"{hostile('answer')} [1] {story}" in shown
+    terminal = answer_plain(Answer.from_json(answer.to_json()))
+    assert terminal.startswith(f"{hostile('answer')} [1] {story}\n")
+    assert f"{plain('sources', language)}:" in terminal
 
 
 def test_only_web_addresses_become_links() -> None:
@@ -291,4 +424,4 @@ def test_inline_result_body_parses_and_its_title_is_plain(language: str) -> None
     )
     rendered(answer_messages(answer, language)[0])  # the article's message_text, parse_mode HTML
     assert short_title(answer.answer) == hostile("first") + "."  # titles have no parse mode
-    assert plain("inline_no_answer", language) == _TEXTS["inline_no_answer"][language]
+    assert plain("inline_no_answer", language) == template("inline_no_answer", language)

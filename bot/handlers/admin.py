@@ -71,14 +71,14 @@ async def on_ingest_file(message: Message, bot: Bot, services: Services, lang: s
     assert document is not None
     limit = services.settings.max_ingest_bytes
     if document.file_size is not None and document.file_size > limit:
-        await message.answer(text("ingest_too_big", lang, size=document.file_size, limit=limit))
+        await message.answer(text("ingest_too_big", lang, n=document.file_size, limit=limit))
         return
     # Telegram's file_size is optional: the download itself stops once past the limit.
     buffer = _CappedBuffer(limit)
     try:
         await bot.download(document, destination=buffer)
     except _TooLarge:
-        await message.answer(text("ingest_too_big_unsized", lang, limit=limit))
+        await message.answer(text("ingest_too_big_unsized", lang, n=limit))
         return
     services.ingest_dir.mkdir(parents=True, exist_ok=True)
     path = services.ingest_dir / safe_file_name(document.file_name, document.file_unique_id)
@@ -88,7 +88,7 @@ async def on_ingest_file(message: Message, bot: Bot, services: Services, lang: s
         result = await services.ingest([str(path)])
     except TooManyDocumentsError as exc:
         path.unlink(missing_ok=True)  # refused whole: a later rebuild must not index it either
-        await message.answer(text("ingest_too_many", lang, found=exc.found, limit=exc.limit))
+        await message.answer(text("ingest_too_many", lang, n=exc.found, limit=exc.limit))
         return
     if result.report is None:
         path.unlink(missing_ok=True)  # unreadable: keep nothing a later rebuild would trip on
@@ -107,7 +107,7 @@ async def on_ingest_url(
     try:
         result = await services.ingest([url])
     except TooManyDocumentsError as exc:
-        await message.answer(text("ingest_too_many", lang, found=exc.found, limit=exc.limit))
+        await message.answer(text("ingest_too_many", lang, n=exc.found, limit=exc.limit))
         return
     await message.answer(_ingest_reply(result, services, lang))
     services.announce_soon(result.changed)

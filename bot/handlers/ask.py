@@ -77,7 +77,7 @@ async def on_question(message: Message, bot: Bot, services: Services, user: User
     if not question.strip():
         await message.answer(text("empty", user.language))
     elif len(question) > limit:
-        await message.answer(text("too_long", user.language, length=len(question), limit=limit))
+        await message.answer(text("too_long", user.language, n=len(question), limit=limit))
     else:
         await reply_with_answer(message, bot, services, user, question)
 

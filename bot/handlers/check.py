@@ -6,10 +6,19 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.chat_action import ChatActionSender
+from aiogram.utils.formatting import Code
 
 from bot.formatting import check_messages
 from bot.services import Services
 from bot.texts import text
+
+
+def usage(services: Services, language: str) -> str:
+    """How to use /check, with the newest article's title as the example claim."""
+    titles = services.example_titles(language)
+    if not titles:
+        return text("check_usage_bare", language)
+    return text("check_usage", language, example=Code(f"/check {' '.join(titles[0].split())}"))
 
 
 def claim_of(message: Message, command: CommandObject) -> str:
@@ -27,7 +36,7 @@ async def on_check(
 ) -> None:
     claim = claim_of(message, command)
     if not claim:
-        await message.answer(text("check_usage", lang))
+        await message.answer(usage(services, lang))
         return
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         report = await services.check(claim)

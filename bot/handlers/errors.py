@@ -43,7 +43,7 @@ async def on_too_long(event: ErrorEvent) -> None:
     exc = event.exception
     assert isinstance(exc, QuestionTooLongError)
     lang = _language(event.update)
-    await _reply(event.update, phrase("too_long", lang, length=exc.length, limit=exc.limit))
+    await _reply(event.update, phrase("too_long", lang, n=exc.length, limit=exc.limit))
 
 
 async def on_bad_question(event: ErrorEvent) -> None:

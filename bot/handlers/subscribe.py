@@ -21,7 +21,7 @@ async def on_subscribe(
     topic = " ".join((command.args or "").split()) or None
     lang = user.language
     if topic is not None and len(topic) > MAX_TOPIC_CHARS:
-        await message.answer(text("topic_too_long", lang, limit=MAX_TOPIC_CHARS))
+        await message.answer(text("topic_too_long", lang, n=MAX_TOPIC_CHARS))
         return
     if not await services.storage.subscribe(user.user_id, message.chat.id, topic):
         await message.answer(text("already_subscribed", lang))

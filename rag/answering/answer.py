@@ -1,4 +1,8 @@
-"""The answer record every front end renders: text with [n] markers plus the cited sources."""
+"""The answer record every front end renders: text with [n] markers plus the cited sources.
+
+The engine writes only what the articles say (`answer`, quoted); every other word a user reads,
+such as "2 sources published this story", is the front end's, from the fields here.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0
     mode: str = "extractive"
+    # The [n] of each citation whose article reports this same story (two or more, or none).
+    story_sources: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +46,7 @@ class Answer:
             "closest_topics": self.closest_topics,
             "confidence": round(self.confidence, 4),
             "mode": self.mode,
+            "story_sources": self.story_sources,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
 
@@ -56,19 +63,5 @@ class Answer:
             timings_ms=dict(data.get("timings_ms", {})),
             confidence=float(data.get("confidence", 0.0)),
             mode=data.get("mode", "extractive"),
+            story_sources=[int(n) for n in data.get("story_sources", [])],
         )
-
-    def to_text(self) -> str:
-        """Plain-text rendering for the terminal: answer, quotes, sources."""
-        lines = [self.answer]
-        if self.citations:
-            quotes = "Цитаты" if self.language == "ru" else "Quotes"
-            sources = "Источники" if self.language == "ru" else "Sources"
-            lines += ["", f"{quotes}:"]
-            lines += [f"[{c.n}] «{c.quote}»" for c in self.citations]
-            lines += ["", f"{sources}:"]
-            unknown = "дата неизвестна" if self.language == "ru" else "date unknown"
-            lines += [
-                f"[{c.n}] {c.title} — {c.date or unknown} — {c.source}" for c in self.citations
-            ]
-        return "\n".join(lines)

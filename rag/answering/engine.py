@@ -83,11 +83,7 @@ def add_story_sources(answer: Answer, snapshot: IndexSnapshot) -> None:
     reporting = [*same_story, *extra]
     if len(reporting) < 2:
         return
-    markers = "".join(f"[{c.n}]" for c in reporting)
-    if answer.language == "ru":
-        answer.answer += f" Эту новость опубликовали {len(reporting)} источника(ов) {markers}."
-    else:
-        answer.answer += f" {len(reporting)} sources published this story {markers}."
+    answer.story_sources = [c.n for c in reporting]  # the front end says so, in words
     answer.citations.extend(extra)
 
 
