@@ -1,6 +1,6 @@
 """Recall@10 and latency of HNSW and IVF against exact search on clustered synthetic data.
 
-Why: `index/store.py` switches from `IndexFlatIP` to an approximate index past
+Why: `index/store/ann.py` switches from `IndexFlatIP` to an approximate index past
 `exact_search_max_chunks`; this script is the evidence for which approximate kind (and which
 search parameter) keeps recall@10 >= 0.95. Not part of the test suite; takes a minute or two.
 

@@ -25,28 +25,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import numpy as np
-from tqdm import tqdm
 
 from index.chunking import chunk_document, passage_text, split_sentences
 from index.dedup import near_duplicate_groups
 from index.documents import Chunk, Document, SentenceSpan
-from index.embedder import Embedder, TokenEmbedder, Vectors
+from index.embedder import Embedder, EmbedderIdentity, TokenEmbedder, Vectors
+from index.embedding_pass import ChunkCoder, code_tokens, embed_texts, reused_vectors
 from index.errors import IndexMissingError, OutdatedIndexError
 from index.settings import IndexSettings
 from index.store import IndexSnapshot, read_documents, write_generation, writer_lock
 from index.tokens import (
     TOKEN_LAYER,
-    TRAINING_TOKENS,
     ChunkTokens,
-    Codes,
-    TokenCodec,
-    TokenStates,
-    pack,
 )
 
 log = logging.getLogger(__name__)
@@ -148,88 +141,6 @@ def plan_update(
     return _Plan(documents, reuse, added, changed, removed, unchanged)
 
 
-StatesSink = Callable[[list[int], list[TokenStates]], None]
-
-
-def _embed(
-    embedder: Embedder,
-    texts: Sequence[str],
-    batch_size: int,
-    progress: bool,
-    on_states: StatesSink | None = None,
-) -> Vectors:
-    """Embed in length-sorted batches, returning rows in the input order. With `on_states` the
-    embedder must be a `TokenEmbedder`; each batch's token states go to it (by input position)
-    as they come, so that they can be compressed before the next batch is embedded.
-
-    Each batch is padded to its longest text; batching chunks and sentences in document order
-    wasted most of the model time on padding (pipeline 60% slower than one bare `encode` of the
-    same texts; sorted: within 3%, bench/index_throughput.py). Batches keep the progress bar
-    (with ETA) moving and memory flat.
-    """
-    dim = embedder.identity.dim
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-    out = np.zeros((len(texts), dim), dtype=np.float32)
-    step = max(batch_size, 8 * batch_size)  # sentence-transformers re-batches inside
-    with tqdm(
-        total=len(texts), desc="Embedding", unit="text", disable=not progress, leave=False
-    ) as bar:
-        for i in range(0, len(order), step):
-            rows = order[i : i + step]
-            batch = [texts[r] for r in rows]
-            if on_states is not None:
-                assert isinstance(embedder, TokenEmbedder)
-                vecs, states = embedder.embed_passages_with_tokens(batch)
-                on_states(rows, states)
-            else:
-                vecs = embedder.embed_passages(batch)
-            vecs = np.asarray(vecs, dtype=np.float32)
-            if vecs.shape != (len(rows), dim):
-                raise ValueError(f"embedder returned {vecs.shape}, expected ({len(rows)}, {dim})")
-            out[rows] = vecs
-            bar.update(len(rows))
-    return out
-
-
-class _ChunkCoder:
-    """Product-codes chunks' token states as they are embedded (raw states of a large build
-    would not fit in memory); without a codec to reuse, it trains one on the first
-    `TRAINING_TOKENS` states (or all, when fewer) and codes those and all later ones with it."""
-
-    def __init__(self, rows: Sequence[int], codec: TokenCodec | None) -> None:
-        self.codec = codec
-        self.codes: dict[int, Codes] = {}
-        self._rows = rows  # input position -> chunk row
-        self._pending: list[tuple[int, TokenStates]] = []
-        self._pending_tokens = 0
-
-    def add(self, positions: list[int], states: list[TokenStates]) -> None:
-        """States of embedded texts by input position; positions past the chunks (sentences
-        embedded in the same pass) are not kept."""
-        for p, st in zip(positions, states, strict=True):
-            if p < len(self._rows):
-                self._pending.append((self._rows[p], st))
-                self._pending_tokens += len(st)
-        if self._pending and (self.codec is not None or self._pending_tokens >= TRAINING_TOKENS):
-            self._flush()
-
-    def finish(self) -> TokenCodec | None:
-        if self._pending:
-            self._flush()
-        return self.codec
-
-    def _flush(self) -> None:
-        stacked = np.vstack([st for _, st in self._pending])
-        if self.codec is None:
-            self.codec = TokenCodec.train(stacked)
-        codes = self.codec.encode(stacked)
-        start = 0
-        for row, st in self._pending:
-            self.codes[row] = codes[start : start + len(st)]
-            start += len(st)
-        self._pending, self._pending_tokens = [], 0
-
-
 def _plan_sentences(
     old: IndexSnapshot | None, plan: _Plan
 ) -> tuple[list[SentenceSpan], list[int]]:
@@ -258,13 +169,274 @@ def _plan_sentences(
     return sentences, reused
 
 
-def _reused_vectors(old: Vectors | None, reused_rows: Sequence[int], dim: int) -> Vectors:
-    """Rows copied from `old` where `reused_rows` names one; the others are left to fill."""
-    vectors = np.empty((len(reused_rows), dim), dtype=np.float32)
-    kept = [i for i, r in enumerate(reused_rows) if r >= 0]
-    if kept and old is not None:
-        vectors[kept] = old[[reused_rows[i] for i in kept]]
-    return vectors
+def _load_live(
+    index_dir: Path, embedder: Embedder, rebuild: bool
+) -> tuple[IndexSnapshot | None, dict[str, Document]]:
+    """The live generation (None: none, outdated, or `rebuild`) and, when it is outdated, its
+    documents, all to be re-embedded."""
+    if rebuild:
+        return None, {}
+    try:
+        return IndexSnapshot.load(index_dir, expected=embedder.identity), {}
+    except IndexMissingError:
+        return None, {}
+    except OutdatedIndexError as exc:
+        log.info("%s; re-embedding everything now", exc)
+        return None, read_documents(index_dir)
+
+
+@dataclass(frozen=True)
+class _Reuse:
+    """What of the live generation can be kept as it is."""
+
+    chunking: bool  # same chunking settings: chunks (and their vectors) by doc_id
+    second: bool  # same second embedder (or none before and now): its vectors by chunk
+    tokens: ChunkTokens | None  # token states of today's layer, with their codec
+
+
+def _what_is_reusable(
+    old: IndexSnapshot | None, settings: IndexSettings, second_identity: EmbedderIdentity | None
+) -> _Reuse:
+    chunking = old is not None and (
+        old.manifest.chunk_max_chars == settings.chunk_max_chars
+        and old.manifest.chunk_overlap_sentences == settings.chunk_overlap_sentences
+    )
+    if old is not None and not chunking:
+        log.info("chunking settings changed since the last build: re-chunking everything")
+    second = old is not None and old.second_identity == second_identity
+    if old is not None and not second:
+        log.info(
+            "second embedder changed (%s -> %s): re-embedding that channel only",
+            old.second_identity,
+            second_identity,
+        )
+    tokens = old.tokens if old is not None else None
+    if tokens is not None and tokens.layer != TOKEN_LAYER:
+        tokens = None
+    return _Reuse(chunking, second, tokens)
+
+
+def _up_to_date_report(
+    old: IndexSnapshot | None, plan: _Plan, reuse: _Reuse, with_tokens: bool, started: float
+) -> UpdateReport | None:
+    """The report of an update with nothing to write, or None when there is something."""
+    if (
+        old is None
+        or not reuse.chunking
+        or not reuse.second
+        or (reuse.tokens is None and with_tokens)
+        or plan.added
+        or plan.changed
+        or plan.removed
+    ):
+        return None
+    log.info("index is up to date: %d documents, %d chunks", len(old.documents), len(old))
+    return UpdateReport(
+        added=0,
+        changed=0,
+        removed=0,
+        unchanged=plan.unchanged,
+        chunks_embedded=0,
+        sentences_embedded=0,
+        second_embedded=0,
+        total_documents=len(old.documents),
+        total_chunks=len(old),
+        total_sentences=len(old.sentences),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _plan_chunks(
+    old: IndexSnapshot | None, plan: _Plan, settings: IndexSettings
+) -> tuple[list[Chunk], list[int]]:
+    """The next generation's chunks and, per chunk, the old row to reuse (-1: embed)."""
+    chunks: list[Chunk] = []
+    reused_rows: list[int] = []
+    old_chunks_of: dict[str, list[int]] = {}
+    if old is not None:
+        for row, c in enumerate(old.chunks):
+            old_chunks_of.setdefault(c.doc_id, []).append(row)
+    for doc in plan.documents:
+        if old is not None and doc.doc_id in plan.reuse:
+            rows = old_chunks_of.get(doc.doc_id, [])
+            chunks.extend(old.chunks[r] for r in rows)
+            reused_rows.extend(rows)
+        else:
+            fresh = chunk_document(doc, settings.chunk_max_chars, settings.chunk_overlap_sentences)
+            chunks.extend(fresh)
+            reused_rows.extend([-1] * len(fresh))
+    return chunks, reused_rows
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The next generation's chunks and sentences, each with the old row to reuse (-1: embed)."""
+
+    documents: list[Document]
+    chunks: list[Chunk]
+    chunk_rows: list[int]
+    sentences: list[SentenceSpan]
+    sentence_rows: list[int]
+
+
+def _plan_layout(
+    old: IndexSnapshot | None, plan: _Plan, settings: IndexSettings, *, embed_all_chunks: bool
+) -> _Layout:
+    """Chunks and sentences of the next generation; `embed_all_chunks` when the live one has
+    no token states to reuse."""
+    chunks, chunk_rows = _plan_chunks(old, plan, settings)
+    sentences, sentence_rows = _plan_sentences(old, plan)
+    if embed_all_chunks:
+        log.info("the index has no token states of layer %d: embedding every chunk", TOKEN_LAYER)
+        chunk_rows = [-1] * len(chunks)
+    return _Layout(plan.documents, chunks, chunk_rows, sentences, sentence_rows)
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    vectors: Vectors
+    sentence_vectors: Vectors
+    tokens: ChunkTokens | None
+    chunks_embedded: int
+    sentences_embedded: int
+
+
+def _embed_missing(
+    embedder: Embedder,
+    old: IndexSnapshot | None,
+    layout: _Layout,
+    old_tokens: ChunkTokens | None,
+    batch: int,
+    progress: bool,
+) -> _Embedded:
+    """Chunk and sentence vectors (and token states) of the next generation: reused rows
+    copied from `old`, the others embedded."""
+    dim = embedder.identity.dim
+    with_tokens = isinstance(embedder, TokenEmbedder)
+    vectors = reused_vectors(old.vectors if old is not None else None, layout.chunk_rows, dim)
+    sentence_vectors = reused_vectors(
+        old.sentence_vectors if old is not None else None, layout.sentence_rows, dim
+    )
+    to_embed = [i for i, r in enumerate(layout.chunk_rows) if r < 0]
+    sentences_to_embed = [i for i, r in enumerate(layout.sentence_rows) if r < 0]
+    by_id = {d.doc_id: d for d in layout.documents}
+    chunks, sentences = layout.chunks, layout.sentences
+    # One pass over chunks and sentences together: length-sorted batches of both pad less
+    # than two passes (bench/index_throughput.py); the coder keeps the chunks' states only.
+    texts = [passage_text(by_id[chunks[i].doc_id].title, chunks[i].text) for i in to_embed]
+    for i in sentences_to_embed:
+        s = sentences[i]
+        texts.append(by_id[s.doc_id].text[s.start : s.end])
+    coder = ChunkCoder(to_embed, old_tokens.codec if old_tokens is not None else None)
+    if texts:
+        embedded = embed_texts(
+            embedder, texts, batch, progress, on_states=coder.add if with_tokens else None
+        )
+        vectors[to_embed] = embedded[: len(to_embed)]
+        sentence_vectors[sentences_to_embed] = embedded[len(to_embed) :]
+    tokens = code_tokens(coder, old_tokens, layout.chunk_rows) if with_tokens else None
+    return _Embedded(vectors, sentence_vectors, tokens, len(to_embed), len(sentences_to_embed))
+
+
+@dataclass(frozen=True)
+class _Second:
+    """The second channel of the next generation; `embedded`: chunks embedded for it."""
+
+    identity: EmbedderIdentity | None
+    vectors: Vectors | None
+    embedded: int
+
+
+def _second_channel(
+    second_embedder: Embedder | None,
+    old: IndexSnapshot | None,
+    reuse: _Reuse,
+    layout: _Layout,
+    batch: int,
+    progress: bool,
+) -> _Second:
+    """The second embedder's chunk vectors (None without one) and how many were embedded."""
+    if second_embedder is None:
+        return _Second(None, None, 0)
+    chunks = layout.chunks
+    second_old = old.second_vectors if old is not None and reuse.second else None
+    second_rows = layout.chunk_rows if second_old is not None else [-1] * len(chunks)
+    second_vectors = reused_vectors(second_old, second_rows, second_embedder.identity.dim)
+    to_embed = [i for i, r in enumerate(second_rows) if r < 0]
+    if to_embed:
+        second_vectors[to_embed] = embed_texts(
+            second_embedder, [chunks[i].text for i in to_embed], batch, progress
+        )
+    return _Second(second_embedder.identity, second_vectors, len(to_embed))
+
+
+def _write(
+    settings: IndexSettings,
+    identity: EmbedderIdentity,
+    layout: _Layout,
+    embedded: _Embedded,
+    second: _Second,
+) -> Path:
+    """Group near-duplicates into stories and write the new generation."""
+    return write_generation(
+        settings.index_dir,
+        identity,
+        layout.documents,
+        layout.chunks,
+        embedded.vectors,
+        near_duplicate_groups(layout.documents),
+        settings,
+        sentences=layout.sentences,
+        sentence_vectors=embedded.sentence_vectors,
+        second_identity=second.identity,
+        second_vectors=second.vectors,
+        tokens=embedded.tokens,
+    )
+
+
+def _written_report(
+    plan: _Plan,
+    layout: _Layout,
+    embedded: _Embedded,
+    second: _Second,
+    started: float,
+    gen_dir: Path,
+) -> UpdateReport:
+    report = UpdateReport(
+        added=plan.added,
+        changed=plan.changed,
+        removed=plan.removed,
+        unchanged=plan.unchanged,
+        chunks_embedded=embedded.chunks_embedded,
+        sentences_embedded=embedded.sentences_embedded,
+        second_embedded=second.embedded,
+        total_documents=len(plan.documents),
+        total_chunks=len(layout.chunks),
+        total_sentences=len(layout.sentences),
+        seconds=time.perf_counter() - started,
+        generation=gen_dir,
+    )
+    _log_report(report)
+    return report
+
+
+def _log_report(report: UpdateReport) -> None:
+    log.info(
+        "indexed in %.1fs: %d added, %d changed, %d removed, %d unchanged; "
+        "%d chunks and %d sentences embedded (%d chunks by the second embedder); "
+        "%d documents, %d chunks, %d sentences in total",
+        report.seconds,
+        report.added,
+        report.changed,
+        report.removed,
+        report.unchanged,
+        report.chunks_embedded,
+        report.sentences_embedded,
+        report.second_embedded,
+        report.total_documents,
+        report.total_chunks,
+        report.total_sentences,
+    )
 
 
 def update_index(
@@ -295,179 +467,25 @@ def update_index(
     started = time.perf_counter()
     index_dir = settings.index_dir
     incoming = [with_content_hash(d) for d in dedupe_by_id(documents)]
+    second_identity = second_embedder.identity if second_embedder is not None else None
+    with_tokens = isinstance(embedder, TokenEmbedder)
+    batch = max(1, settings.embedding_batch_size)
     with writer_lock(index_dir):
-        old: IndexSnapshot | None = None
-        kept: dict[str, Document] = {}  # an outdated generation's documents, all re-embedded
-        if not rebuild:
-            try:
-                old = IndexSnapshot.load(index_dir, expected=embedder.identity)
-            except IndexMissingError:
-                old = None
-            except OutdatedIndexError as exc:
-                log.info("%s; re-embedding everything now", exc)
-                kept = read_documents(index_dir)
-        chunking_unchanged = old is not None and (
-            old.manifest.chunk_max_chars == settings.chunk_max_chars
-            and old.manifest.chunk_overlap_sentences == settings.chunk_overlap_sentences
-        )
-        if old is not None and not chunking_unchanged:
-            log.info("chunking settings changed since the last build: re-chunking everything")
+        old, kept = _load_live(index_dir, embedder, rebuild)
+        reuse = _what_is_reusable(old, settings, second_identity)
         plan = plan_update(
-            old.documents if old is not None else kept, incoming, prune_prefix, chunking_unchanged
+            old.documents if old is not None else kept, incoming, prune_prefix, reuse.chunking
         )
-
-        second_identity = second_embedder.identity if second_embedder is not None else None
-        second_unchanged = old is not None and old.second_identity == second_identity
-        if old is not None and not second_unchanged:
-            log.info(
-                "second embedder changed (%s -> %s): re-embedding that channel only",
-                old.second_identity,
-                second_identity,
-            )
-        with_tokens = isinstance(embedder, TokenEmbedder)
-        old_tokens = old.tokens if old is not None else None
-        if old_tokens is not None and old_tokens.layer != TOKEN_LAYER:
-            old_tokens = None
-        if (
-            old is not None
-            and chunking_unchanged
-            and second_unchanged
-            and (old_tokens is not None or not with_tokens)
-            and not (plan.added or plan.changed or plan.removed)
-        ):
-            report = UpdateReport(
-                added=0,
-                changed=0,
-                removed=0,
-                unchanged=plan.unchanged,
-                chunks_embedded=0,
-                sentences_embedded=0,
-                second_embedded=0,
-                total_documents=len(old.documents),
-                total_chunks=len(old),
-                total_sentences=len(old.sentences),
-                seconds=time.perf_counter() - started,
-            )
-            log.info("index is up to date: %d documents, %d chunks", len(old.documents), len(old))
-            return report
-
-        chunks: list[Chunk] = []
-        reused_rows: list[int] = []  # old row per chunk, -1 when it needs embedding
-        old_chunks_of: dict[str, list[int]] = {}
-        if old is not None:
-            for row, c in enumerate(old.chunks):
-                old_chunks_of.setdefault(c.doc_id, []).append(row)
-        for doc in plan.documents:
-            if old is not None and doc.doc_id in plan.reuse:
-                rows = old_chunks_of.get(doc.doc_id, [])
-                chunks.extend(old.chunks[r] for r in rows)
-                reused_rows.extend(rows)
-            else:
-                fresh = chunk_document(
-                    doc, settings.chunk_max_chars, settings.chunk_overlap_sentences
-                )
-                chunks.extend(fresh)
-                reused_rows.extend([-1] * len(fresh))
-
-        sentences, reused_sentence_rows = _plan_sentences(old, plan)
-
-        if with_tokens and old is not None and old_tokens is None:
-            log.info(
-                "the index has no token states of layer %d: embedding every chunk", TOKEN_LAYER
-            )
-            reused_rows = [-1] * len(chunks)
-
-        dim = embedder.identity.dim
-        batch = max(1, settings.embedding_batch_size)
-        vectors = _reused_vectors(old.vectors if old is not None else None, reused_rows, dim)
-        sentence_vectors = _reused_vectors(
-            old.sentence_vectors if old is not None else None, reused_sentence_rows, dim
-        )
-        to_embed = [i for i, r in enumerate(reused_rows) if r < 0]
-        sentences_to_embed = [i for i, r in enumerate(reused_sentence_rows) if r < 0]
-        by_id = {d.doc_id: d for d in plan.documents}
-        # One pass over chunks and sentences together: length-sorted batches of both pad less
-        # than two passes (bench/index_throughput.py); the coder keeps the chunks' states only.
-        texts = [passage_text(by_id[chunks[i].doc_id].title, chunks[i].text) for i in to_embed]
-        for i in sentences_to_embed:
-            s = sentences[i]
-            texts.append(by_id[s.doc_id].text[s.start : s.end])
-        coder = _ChunkCoder(to_embed, old_tokens.codec if old_tokens is not None else None)
-        if texts:
-            embedded = _embed(
-                embedder, texts, batch, progress, on_states=coder.add if with_tokens else None
-            )
-            vectors[to_embed] = embedded[: len(to_embed)]
-            sentence_vectors[sentences_to_embed] = embedded[len(to_embed) :]
-        tokens: ChunkTokens | None = None
-        codec = coder.finish() if with_tokens else None
-        if codec is not None:
-            # Reused rows exist only with `old_tokens` (without, every chunk was embedded).
-            reused_codes = (
-                old_tokens.codes_of if old_tokens is not None else coder.codes.__getitem__
-            )
-            per_chunk = [
-                coder.codes[i] if r < 0 else reused_codes(r) for i, r in enumerate(reused_rows)
-            ]
-            codes, offsets = pack(per_chunk)
-            tokens = ChunkTokens(codec, codes, offsets, TOKEN_LAYER)
-
-        second_vectors: Vectors | None = None
-        second_to_embed: list[int] = []
-        if second_embedder is not None:
-            second_old = old.second_vectors if old is not None and second_unchanged else None
-            second_rows = reused_rows if second_old is not None else [-1] * len(chunks)
-            second_vectors = _reused_vectors(second_old, second_rows, second_embedder.identity.dim)
-            second_to_embed = [i for i, r in enumerate(second_rows) if r < 0]
-            if second_to_embed:
-                second_vectors[second_to_embed] = _embed(
-                    second_embedder, [chunks[i].text for i in second_to_embed], batch, progress
-                )
-
-        stories = near_duplicate_groups(plan.documents)
-        gen_dir = write_generation(
-            index_dir,
-            embedder.identity,
-            plan.documents,
-            chunks,
-            vectors,
-            stories,
+        up_to_date = _up_to_date_report(old, plan, reuse, with_tokens, started)
+        if up_to_date is not None:
+            return up_to_date
+        layout = _plan_layout(
+            old,
+            plan,
             settings,
-            sentences=sentences,
-            sentence_vectors=sentence_vectors,
-            second_identity=second_identity,
-            second_vectors=second_vectors,
-            tokens=tokens,
+            embed_all_chunks=with_tokens and old is not None and reuse.tokens is None,
         )
-
-    report = UpdateReport(
-        added=plan.added,
-        changed=plan.changed,
-        removed=plan.removed,
-        unchanged=plan.unchanged,
-        chunks_embedded=len(to_embed),
-        sentences_embedded=len(sentences_to_embed),
-        second_embedded=len(second_to_embed),
-        total_documents=len(plan.documents),
-        total_chunks=len(chunks),
-        total_sentences=len(sentences),
-        seconds=time.perf_counter() - started,
-        generation=gen_dir,
-    )
-    log.info(
-        "indexed in %.1fs: %d added, %d changed, %d removed, %d unchanged; "
-        "%d chunks and %d sentences embedded (%d chunks by the second embedder); "
-        "%d documents, %d chunks, %d sentences in total",
-        report.seconds,
-        report.added,
-        report.changed,
-        report.removed,
-        report.unchanged,
-        report.chunks_embedded,
-        report.sentences_embedded,
-        report.second_embedded,
-        report.total_documents,
-        report.total_chunks,
-        report.total_sentences,
-    )
-    return report
+        embedded = _embed_missing(embedder, old, layout, reuse.tokens, batch, progress)
+        second = _second_channel(second_embedder, old, reuse, layout, batch, progress)
+        gen_dir = _write(settings, embedder.identity, layout, embedded, second)
+    return _written_report(plan, layout, embedded, second, started, gen_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import faiss
 import numpy as np
 import pytest
 
+import index.store.writer as store_writer
 from index import store
 from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import EmbedderIdentity
@@ -297,8 +299,8 @@ def _raise_enospc(*_: object, **__: object) -> None:
     ("target", "replacement"),
     [
         (("faiss", "write_index"), _raise_runtime),
-        (("store", "_write_sqlite"), _raise_enospc),
-        (("store", "_write_manifest"), _raise_enospc),
+        (("writer", "write_sqlite"), _raise_enospc),
+        (("writer", "write_manifest"), _raise_enospc),
         (("os", "replace"), _raise_enospc),
     ],
     ids=["faiss-crash", "sqlite-enospc", "manifest-enospc", "current-replace-enospc"],
@@ -313,7 +315,7 @@ def test_interrupted_write_keeps_the_old_generation(
     old = write_small(settings, n_docs=2)
     current_before = (settings.index_dir / "CURRENT").read_text()
 
-    module = {"faiss": faiss, "store": store, "os": store.os}[target[0]]
+    module = {"faiss": faiss, "writer": store_writer, "os": os}[target[0]]
     monkeypatch.setattr(module, target[1], replacement)
     with pytest.raises((RuntimeError, OSError)):
         write_small(settings, n_docs=5, seed=9)

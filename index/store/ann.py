@@ -1,0 +1,129 @@
+"""The FAISS search structure of a generation: which kind, building it (with HNSW efSearch
+tuned on the data itself), writing, reading back with its checks, and searching it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+import faiss
+import numpy as np
+import numpy.typing as npt
+
+from index.embedder import Vectors
+from index.runtime import use_faiss_threads
+from index.store.layout import FAISS_FILE, corrupt
+
+log = logging.getLogger(__name__)
+
+IndexKind = Literal["flat", "hnsw"]
+INDEX_KINDS: tuple[IndexKind, ...] = ("flat", "hnsw")
+
+# HNSW parameters; bench/ann_recall.py measured recall@10 against exact search for these.
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_CANDIDATES = (64, 128, 256, 512)
+TARGET_RECALL_AT_10 = 0.95
+_TUNING_QUERIES = 200
+_TUNING_SEED = 1234
+
+SearchHits = list[list[tuple[int, float]]]
+
+
+def choose_index_kind(n_chunks: int, exact_search_max_chunks: int) -> IndexKind:
+    """Exact search while it is fast enough, HNSW past that (see bench/ann_recall.py)."""
+    return "flat" if n_chunks <= exact_search_max_chunks else "hnsw"
+
+
+def build_faiss_index(vectors: Vectors, kind: IndexKind) -> tuple[faiss.Index, dict[str, float]]:
+    """The search structure over `vectors` (inner product == cosine for unit rows)."""
+    use_faiss_threads()
+    dim = vectors.shape[1]
+    if kind == "flat":
+        flat = faiss.IndexFlatIP(dim)
+        flat.add(vectors)
+        return flat, {}
+    hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    hnsw.add(vectors)
+    ef, recall = tune_ef_search(hnsw, vectors)
+    hnsw.hnsw.efSearch = ef
+    params = {
+        "M": float(HNSW_M),
+        "ef_construction": float(HNSW_EF_CONSTRUCTION),
+        "ef_search": float(ef),
+        "measured_recall_at_10": round(recall, 4),
+    }
+    return hnsw, params
+
+
+def tune_ef_search(index: Any, vectors: Vectors) -> tuple[int, float]:
+    """Smallest efSearch whose recall@10 vs exact search reaches the target on this data.
+
+    Queries are perturbed copies of stored rows (a stored row itself would be found trivially),
+    so the estimate reflects this corpus rather than the synthetic benchmark.
+    """
+    n, dim = vectors.shape
+    k = min(10, n)
+    rng = np.random.default_rng(_TUNING_SEED)
+    rows = rng.choice(n, size=min(_TUNING_QUERIES, n), replace=False)
+    queries = vectors[rows] + rng.standard_normal((len(rows), dim)).astype(np.float32) * (
+        0.5 / np.sqrt(dim)
+    )
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    exact = faiss.IndexFlatIP(dim)
+    exact.add(vectors)
+    truth = exact.search(queries, k)[1]
+    recall = 0.0
+    for ef in HNSW_EF_CANDIDATES:
+        index.hnsw.efSearch = ef
+        found = index.search(queries, k)[1]
+        hits = sum(
+            len(set(f.tolist()) & set(t.tolist())) for f, t in zip(found, truth, strict=True)
+        )
+        recall = hits / truth.size
+        if recall >= TARGET_RECALL_AT_10:
+            return ef, recall
+    log.warning("HNSW recall@10 %.3f below target even at efSearch=%d", recall, ef)
+    return HNSW_EF_CANDIDATES[-1], recall
+
+
+def write_faiss(path: Path, index: faiss.Index) -> None:
+    faiss.write_index(index, str(path))
+
+
+def read_faiss(
+    gen_dir: Path, kind: IndexKind, params: dict[str, float], n: int, dim: int
+) -> faiss.Index:
+    """The generation's index, checked against what its manifest says (CorruptIndexError)."""
+    try:
+        index = faiss.read_index(str(gen_dir / FAISS_FILE))
+    except (RuntimeError, OSError) as exc:
+        raise corrupt(gen_dir, f"{FAISS_FILE}: {exc}") from exc
+    want_type = faiss.IndexFlatIP if kind == "flat" else faiss.IndexHNSWFlat
+    if not isinstance(index, want_type) or index.metric_type != faiss.METRIC_INNER_PRODUCT:
+        raise corrupt(gen_dir, f"{FAISS_FILE} is not a {kind} index")
+    if index.ntotal != n or index.d != dim:
+        raise corrupt(gen_dir, f"{FAISS_FILE} holds {index.ntotal} x {index.d}")
+    if isinstance(index, faiss.IndexHNSWFlat):
+        index.hnsw.efSearch = int(params.get("ef_search", 128))
+    return index
+
+
+def search(index: faiss.Index, query_vectors: npt.NDArray[Any], k: int) -> SearchHits:
+    """Per query, up to k (row, cosine) pairs, best first; fewer when the index is smaller."""
+    dim = index.d
+    queries = np.ascontiguousarray(np.atleast_2d(query_vectors), dtype=np.float32)
+    if queries.ndim != 2 or queries.shape[1] != dim:
+        raise ValueError(f"query vectors must be (n, {dim}), got {queries.shape}")
+    k_eff = min(k, index.ntotal)
+    if k_eff <= 0 or len(queries) == 0:
+        return [[] for _ in range(len(queries))]
+    use_faiss_threads()
+    scores, ids = index.search(queries, k_eff)
+    return [
+        [(int(i), float(s)) for i, s in zip(id_row, score_row, strict=True) if i >= 0]
+        for id_row, score_row in zip(ids, scores, strict=True)
+    ]
