@@ -22,12 +22,15 @@ subject ("Китай нанотехнологии") needs the place named, then 
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from typing import Any
 
 import iuliia
 import numpy as np
@@ -63,66 +66,16 @@ _STOP = frozenset(STOPWORDS_EN) | frozenset(w.replace("ё", "е") for w in STOPW
 _RU = Stemmer.Stemmer("russian")
 _EN = Stemmer.Stemmer("english")
 
-# Everyday news far from any subscription topic: a topic's mean cosine to these is its floor.
-_BACKGROUND: dict[str, tuple[str, ...]] = {
-    "ru": (
-        "Синоптики обещают в выходные дожди и похолодание до плюс пяти градусов.",
-        "Сборная России по хоккею обыграла команду Финляндии со счётом 3:1.",
-        "Центробанк сохранил ключевую ставку на прежнем уровне.",
-        "В театре состоялась премьера нового спектакля по пьесе Чехова.",
-        "На трассе М-4 из-за ремонта ограничат движение до конца месяца.",
-        "Губернатор провёл совещание по подготовке школ к новому учебному году.",
-        "Цены на бензин за неделю выросли на полтора процента.",
-        "Суд приговорил бывшего чиновника к пяти годам за взятку.",
-        "В городском парке после реконструкции открыли новую детскую площадку.",
-        "Депутаты приняли закон об изменениях в трудовом кодексе.",
-        "Фестиваль народной музыки соберёт исполнителей из двадцати регионов.",
-        "Компания отчиталась о росте выручки на 12 процентов за квартал.",
-    ),
-    "en": (
-        "Forecasters expect rain and cooler temperatures over the weekend.",
-        "The national hockey team beat Finland 3-1 in the group stage.",
-        "The central bank kept its key interest rate unchanged.",
-        "The theatre premiered a new production of a Chekhov play.",
-        "Road repairs will restrict traffic on the highway until the end of the month.",
-        "The governor held a meeting on preparing schools for the new academic year.",
-        "Petrol prices rose by one and a half percent over the week.",
-        "A court sentenced a former official to five years for bribery.",
-        "A new playground opened in the city park after renovation.",
-        "Lawmakers passed amendments to the labour code.",
-        "A folk music festival will bring together performers from twenty regions.",
-        "The company reported a 12 percent rise in quarterly revenue.",
-    ),
-}
+# The glossary (concepts whose RU and EN names share no letters) and the background sentences
+# (everyday news: a topic's mean cosine to them is its floor) are data: data/topic_lexicon.json.
+LEXICON = "topic_lexicon.json"
 
-# Concepts whose RU and EN names share no letters; any variant of a concept stands for all.
-# Variants are ordinary phrases: they go through the same lemma/stem matching as topics.
-_GLOSSARY: tuple[tuple[str, ...], ...] = (
-    ("нанотехнологии", "нанотехнологический", "наноматериалы", "наноструктурированный",
-     "нанотрубки", "наночастицы", "nanotechnology", "nanotech", "nanomaterials",
-     "nanostructured", "nanotubes", "nanoparticles"),
-    ("искусственный интеллект", "ИИ", "нейросеть", "нейронная сеть", "машинное обучение",
-     "artificial intelligence", "AI", "neural network", "machine learning", "deep learning"),
-    ("робототехника", "робот", "роботизированный", "robotics", "robot", "robotic"),
-    ("стартап", "startup"),
-    ("биотехнологии", "биотехнологический", "biotechnology", "biotech"),
-    ("квантовые технологии", "квантовый", "кубит", "quantum technology", "quantum", "qubit"),
-    ("квантовый компьютер", "квантовые вычисления", "кубит", "quantum computer",
-     "quantum computing", "qubit"),
-    ("кибербезопасность", "информационная безопасность", "кибератака", "хакер",
-     "вирус-вымогатель", "cybersecurity", "cyber security", "cyberattack", "hacker",
-     "ransomware"),
-    ("беспилотник", "дрон", "беспилотный летательный аппарат", "БПЛА", "drone",
-     "unmanned aircraft", "unmanned aerial vehicle", "UAV"),
-    ("электромобиль", "электрокар", "electric vehicle", "electric car", "EV"),
-    ("полупроводники", "микросхема", "микрочип", "чип", "микроэлектроника", "semiconductor",
-     "chip", "chipmaker", "microchip", "microelectronics"),
-    ("водородная энергетика", "водород", "водородный", "hydrogen energy", "hydrogen"),
-    ("технопарк", "научный парк", "технологический парк", "technopark", "science park",
-     "technology park", "tech park"),
-    ("фармацевтика", "фармацевтический", "pharmaceutical", "pharma", "drugmaker"),
-    ("блокчейн", "blockchain"),
-)  # fmt: skip
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, Any]:
+    raw = resources.files("rag.alerts").joinpath("data", LEXICON).read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(raw)
+    return loaded
 
 
 @dataclass(frozen=True)
@@ -237,7 +190,7 @@ def _prominent(starts: Sequence[int], lead_end: int) -> bool:
 
 @lru_cache(maxsize=1)
 def _glossary() -> list[list[list[_Word]]]:
-    return [[_words(v) for v in concept] for concept in _GLOSSARY]
+    return [[_words(v) for v in concept] for concept in _lexicon()["glossary"]]
 
 
 def _concept_variants(terms: Sequence[_Word]) -> list[list[_Word]]:
@@ -472,11 +425,12 @@ class TopicMatcher:
         return vector
 
     def _background(self, language: str) -> npt.NDArray[np.float32]:
-        lang = language if language in _BACKGROUND else "en"
+        table: dict[str, list[str]] = _lexicon()["background"]
+        lang = language if language in table else "en"
         with self._lock:
             cached = self._background_vectors.get(lang)
         if cached is None:
-            cached = self._embedder.embed_passages(list(_BACKGROUND[lang]))
+            cached = self._embedder.embed_passages(table[lang])
             with self._lock:
                 self._background_vectors[lang] = cached
         return cached
