@@ -163,7 +163,7 @@ def _found_in(name: Name, evidence: Facts) -> Name | None:
 def _translatable(name: Name, claim: Facts, evidence: Facts) -> bool:
     """An organisation named in words of another language ("Moscow Innovation Cluster") can
     be absent from the keys of a Russian article that translates it; a brand or an acronym
-    ("ZGC", "Innobiz" in a Russian claim, "МИК" in an English one) cannot."""
+    (a Latin acronym in a Russian claim, a Cyrillic one in an English claim) cannot."""
     if claim.language == evidence.language or name.kind not in ("organisation", "place"):
         return False
     if name.text.isupper():
@@ -195,8 +195,8 @@ def compare_names(claim: Facts, evidence: Facts, context: Context, out: Comparis
             others = titled  # "вице-губернатор Иван Петров" vs "вице-губернатор Дмитрий Ялов"
             out.linked = True
         elif others and action is not None:
-            # This sentence's actor of that very action is someone else ("подписал Собянин"
-            # vs "подписали Валетов и Чжао"); other names in it may play other parts.
+            # This sentence's actor of that very action is someone else ("подписал Иванов"
+            # vs "подписали Петров и Ли"); other names in it may play other parts.
             others = _doing(evidence, action.kind, others)
             out.linked = out.linked or bool(others)
         elif (in_article or _translatable(name, claim, evidence)) and not anchors:

@@ -35,7 +35,7 @@ class Mismatch:
 
 @dataclass(frozen=True)
 class Name:
-    """A named entity reduced to script-independent keys ("Валетова" ~ "Valetov")."""
+    """A named entity reduced to script-independent keys ("Петрова" ~ "Petrov")."""
 
     kind: str  # "person" | "organisation" | "place" | "name" (an English name of unknown kind)
     text: str
@@ -184,7 +184,7 @@ _KIND = {"PER": "person", "ORG": "organisation", "LOC": "place"}
 
 def keys_of(text: str, *, every_word: bool = False) -> frozenset[str]:
     """Name keys of the capitalised words ("CIFIT-2014" -> CIFIT): generic words such as
-    "области" would tie "Псковской области" to "Ленинградской области", and a number inside a
+    "области" would tie "Псковской области" to "Тверской области", and a number inside a
     name would tie it to any sentence of that year."""
     words = re.findall(r"[^\W_]+", text)
     if not every_word:

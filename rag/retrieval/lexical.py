@@ -106,7 +106,7 @@ def tokens_batch(texts: Sequence[str]) -> list[list[str]]:
 # Russian case endings, longest first: names decline ("Аллена", "Обамой"), stems over-cut them.
 _RU_ENDINGS = tuple(
     sorted(
-        # No "ов"/"ев": on a name they are the surname itself ("Валетов" = "Valetov").
+        # No "ов"/"ев": on a name they are the surname itself ("Петров" = "Petrov").
         "ами ями ого его ому ему ой ей ом ем ым им ах ях а я у ю е ы и".split(),  # noqa: SIM905
         key=len,
         reverse=True,
