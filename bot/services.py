@@ -279,19 +279,19 @@ class Services:
                 for v in await self.storage.documents.versions(PENDING)
                 if v.doc_id in live and live[v.doc_id].content_hash == v.content_hash
             ]
-            stale = [
+            stale = {
                 i
                 for i, v in logged.items()
                 if i not in live or live[i].content_hash != v.content_hash
-            ]
-            await self.storage.documents.forget(stale)
+            }
+            await self.storage.documents.forget(sorted(stale))
+            pending_ids = {d.doc_id for d in pending}
             fresh = [d for i, d in live.items() if i not in logged or i in stale]
             fresh += [d for d in pending if logged[d.doc_id].is_agreement is None]
             loop = asyncio.get_running_loop()
             for start in range(0, len(fresh), RECOVER_BATCH):
                 batch = fresh[start : start + RECOVER_BATCH]
                 versions = await loop.run_in_executor(self.index_pool, self._analysed, batch)
-                pending_ids = {d.doc_id for d in pending}
                 await self.storage.documents.record(
                     [v for v in versions if v.doc_id in pending_ids], PENDING
                 )

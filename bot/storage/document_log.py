@@ -9,10 +9,10 @@ decided once per version, when it is indexed, so /latest is an indexed query.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
 
@@ -21,6 +21,7 @@ from bot.storage.schema import documents
 if TYPE_CHECKING:
     from bot.storage.store import Storage
 
+T = TypeVar("T")
 PENDING, DONE = "pending", "done"
 # Rows per statement: SQLite allows 32,766 bound parameters.
 _BATCH = 1000
@@ -32,6 +33,11 @@ class DocumentVersion:
     content_hash: str
     date: str | None
     is_agreement: bool | None = None
+
+
+def _batches(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), _BATCH):
+        yield items[start : start + _BATCH]
 
 
 class DocumentLog:
@@ -52,8 +58,8 @@ class DocumentLog:
             for v in versions
         ]
         async with self._storage.transaction() as conn:
-            for start in range(0, len(rows), _BATCH):
-                stmt = self._storage.insert(documents).values(rows[start : start + _BATCH])
+            for batch in _batches(rows):
+                stmt = self._storage.insert(documents).values(list(batch))
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[documents.c.doc_id],
                     set_={
@@ -81,14 +87,12 @@ class DocumentLog:
 
     async def forget(self, doc_ids: Sequence[str]) -> None:
         async with self._storage.transaction() as conn:
-            for start in range(0, len(doc_ids), _BATCH):
-                batch = list(doc_ids[start : start + _BATCH])
+            for batch in _batches(doc_ids):
                 await conn.execute(sa.delete(documents).where(documents.c.doc_id.in_(batch)))
 
     async def mark_done(self, doc_ids: Sequence[str]) -> None:
         async with self._storage.transaction() as conn:
-            for start in range(0, len(doc_ids), _BATCH):
-                batch = list(doc_ids[start : start + _BATCH])
+            for batch in _batches(doc_ids):
                 await conn.execute(
                     sa.update(documents).where(documents.c.doc_id.in_(batch)).values(state=DONE)
                 )
