@@ -161,11 +161,21 @@ def _engine(settings: IndexSettings) -> AnswerEngine:
     return AnswerEngine.from_settings(settings, RagSettings())
 
 
+def _error(exc: QuestionError, text: str) -> dict[str, str]:
+    """The refusal in the words of the text's language, and its code for scripts."""
+    from bot.formatting import question_error
+    from bot.telegram_html import to_plain
+    from nlp.language import detect_language
+
+    words = to_plain(question_error(exc, detect_language(text) if text.strip() else "en"))
+    return {"error": words, "error_code": exc.code}
+
+
 def _ask_one(engine: AnswerEngine, question: str, args: argparse.Namespace) -> dict[str, Any]:
     try:
         answer = engine.ask(question, k=args.k, since=args.since, until=args.until)
     except QuestionError as exc:
-        return {"question": question, "answered": False, "error": str(exc)}
+        return {"question": question, "answered": False, **_error(exc, question)}
     return answer.to_json()
 
 
@@ -210,7 +220,7 @@ def cmd_chat(settings: IndexSettings, stdin: TextIO) -> int:
         try:
             print(answer_plain(engine.ask(line.strip())))
         except QuestionError as exc:
-            print(str(exc))
+            print(_error(exc, line)["error"])
         print()
 
 
@@ -218,7 +228,7 @@ def _check_one(checker: Any, text: str) -> dict[str, Any]:
     try:
         return dict(checker.check(text).to_json())
     except QuestionError as exc:
-        return {"text": text, "claims": [], "verdict": None, "error": str(exc)}
+        return {"text": text, "claims": [], "verdict": None, **_error(exc, text)}
 
 
 def cmd_check(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) -> int:
@@ -229,10 +239,13 @@ def cmd_check(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) 
         if args.json:
             print(json.dumps(_check_one(checker, args.text), ensure_ascii=False))
             return 0
+        from bot.formatting import check_plain
+
         try:
-            print(checker.check(args.text).to_text())
+            report = checker.check(args.text)
+            print(check_plain(report, report.language))
         except QuestionError as exc:
-            print(str(exc), file=sys.stderr)
+            print(_error(exc, args.text)["error"], file=sys.stderr)
             return 2
         return 0
     for line in stdin:

@@ -18,9 +18,10 @@ from aiogram.types import MessageEntity
 from aiogram.utils.formatting import BlockQuote, Bold, Italic, Text, TextLink, as_list
 from aiogram.utils.formatting import sizeof as utf16_len
 
-from bot.telegram_html import to_html
-from bot.texts import phrase, plain, text
+from bot.telegram_html import to_html, to_plain
+from bot.texts import phrase, plain
 from rag.answering.answer import Answer, Citation
+from rag.errors import QuestionError, QuestionTooLongError
 
 if TYPE_CHECKING:
     from index.documents import Document
@@ -176,7 +177,8 @@ def _claim_block(verdict: ClaimVerdict, language: str) -> Text:
             Bold(phrase("verdict_" + verdict.verdict, language)),
             " (",
             phrase("confidence", language),
-            f" {verdict.confidence:.0%})",
+            f" {verdict.confidence:.0%}",
+            ", LLM)" if verdict.mode == "llm" else ")",
         ),
         Italic(verdict.claim),
     ]
@@ -199,17 +201,34 @@ def _claim_block(verdict: ClaimVerdict, language: str) -> Text:
     return as_list(*lines)
 
 
-def check_messages(report: CheckReport, ui_language: str) -> list[str]:
+def question_error(exc: QuestionError, language: str) -> Text:
+    """A question or claim the engines would not take, in the reader's words."""
+    if isinstance(exc, QuestionTooLongError):
+        return phrase("too_long", language, n=exc.length, limit=exc.limit)
+    return phrase("empty", language)
+
+
+def check_blocks(report: CheckReport, ui_language: str) -> list[Text]:
     """One block per claim (verdict, mismatch, evidence), then the overall verdict."""
     if not report.claims:
-        return [text("no_claims", ui_language)]
+        return [phrase("no_claims", ui_language)]
     blocks = [_claim_block(v, ui_language) for v in report.claims]
     if len(report.claims) > 1:
         overall = phrase("verdict_" + report.verdict, ui_language)
         blocks.append(Bold(phrase("overall", ui_language), ": ", overall))
-    if report.note:
-        blocks.append(Italic(report.note))
-    return pack(blocks)
+    if report.claims_found > len(report.claims):
+        checked, total = len(report.claims), report.claims_found
+        blocks.append(Italic(phrase("claims_truncated", ui_language, n=checked, total=total)))
+    return blocks
+
+
+def check_messages(report: CheckReport, ui_language: str) -> list[str]:
+    return pack(check_blocks(report, ui_language))
+
+
+def check_plain(report: CheckReport, ui_language: str) -> str:
+    """The same report for a terminal (`newsbot check`)."""
+    return "\n\n".join(to_plain(block) for block in check_blocks(report, ui_language))
 
 
 def latest_messages(documents: Sequence[Document], language: str) -> list[str]:

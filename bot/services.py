@@ -88,6 +88,9 @@ class Services:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="newsbot-index")
     )
     index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Set while start-up recovery holds the index lock: an update then queues behind it rather
+    # than being told "busy" (recovery is not an update anyone asked for, and it is short).
+    recovering: bool = False
     answer_cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
     # Set at startup to the watcher's delivery: documents an admin ingests are alerted too.
     announce: Callable[[Sequence[Document]], Coroutine[Any, Any, int]] | None = None
@@ -188,7 +191,7 @@ class Services:
         (TooManyDocumentsError). With `wait` the call queues behind a running update instead
         of failing; otherwise it fails fast with IndexBusyError.
         """
-        if self.index_lock.locked() and not wait:
+        if self.index_lock.locked() and not wait and not self.recovering:
             raise IndexBusyError()
         index = self.index_settings
         limit = min(index.max_source_bytes, self.settings.max_ingest_bytes)
@@ -230,7 +233,7 @@ class Services:
     async def _update(
         self, work: Callable[[], tuple[IngestResult, AnswerEngine | None]], wait: bool
     ) -> IngestResult:
-        if self.index_lock.locked() and not wait:
+        if self.index_lock.locked() and not wait and not self.recovering:
             raise IndexBusyError()
         async with self.index_lock:
             loop = asyncio.get_running_loop()
@@ -271,6 +274,13 @@ class Services:
         """At start-up, under the index lock: bring the document log in line with the live
         index. Returns the documents a crash left indexed but unannounced (announce them);
         documents indexed without the bot (`newsbot index`) are recorded, never announced."""
+        self.recovering = True
+        try:
+            return await self._recover()
+        finally:
+            self.recovering = False
+
+    async def _recover(self) -> list[Document]:
         async with self.index_lock:
             live = self.engine.retriever.snapshot.documents
             logged = {v.doc_id: v for v in await self.storage.documents.versions()}

@@ -80,6 +80,7 @@ class SetReport:
     questions: int
     recall: dict[str, dict[int, float]] = field(default_factory=dict)
     answer_hit_rate: float = 0.0
+    cited_gold_rate: float = 0.0  # the first citation is the gold paragraph
     refusal_rate: float = 0.0
     refusal_when_absent: float = 0.0
     sims_present: list[float] = field(default_factory=list)
@@ -97,6 +98,7 @@ class SetReport:
                 for k, v in by_k.items()
             },
             "answer hit": round(self.answer_hit_rate, 3),
+            "cited gold": round(self.cited_gold_rate, 3),
             "refused (gold present)": round(self.refusal_rate, 3),
             "refused (gold removed)": round(self.refusal_when_absent, 3),
             "ms/question": round(self.ms_per_question, 1),
@@ -173,6 +175,7 @@ class _Tally:
         default_factory=lambda: {m: dict.fromkeys(KS, 0.0) for m in METHODS}
     )
     hits_ok: int = 0
+    cited_gold: int = 0
     refused: int = 0
     refused_absent: int = 0
 
@@ -195,6 +198,7 @@ def _score_answer(
     if answer.answered:
         texts = [answer.answer, *(c.quote for c in answer.citations)]
         tally.hits_ok += answer_hit(answers, texts)
+        tally.cited_gold += answer.citations[0].doc_id == str(row["context_id"])
     else:
         tally.refused += 1
     # The same question with its paragraph removed: the corpus no longer answers it.
@@ -246,6 +250,7 @@ def evaluate_set(
     n = max(1, len(questions))
     report.recall = {m: {k: v / n for k, v in tally.sums[m].items()} for m in METHODS}
     report.answer_hit_rate = tally.hits_ok / n
+    report.cited_gold_rate = tally.cited_gold / n
     report.refusal_rate = tally.refused / n
     report.refusal_when_absent = tally.refused_absent / n
     report.ms_per_question = (time.perf_counter() - started) * 1000 / n
@@ -266,8 +271,8 @@ def refusal_similarity(
     engine: AnswerEngine, question: Question, qvec: Vectors, hits: Sequence[Hit]
 ) -> float | None:
     """The similarity the refusal decision is made on, for these hits (to calibrate it)."""
-    ranked, entities = engine.answerer.rank(question, qvec, hits)
-    return engine.answerer.choose(question, ranked, entities).similarity if ranked else None
+    ranked, _ = engine.answerer.rank(question, qvec, hits)
+    return max(c.similarity for c in ranked) if ranked else None
 
 
 def standard_sets(eval_dir: Path) -> list[tuple[Path, Path]]:

@@ -22,3 +22,14 @@ def is_russian_predicate(word: str) -> bool:
     """
     parses = analyser().parse(word.lower())
     return bool(parses) and parses[0].tag.POS in {"VERB", "PRTS"}
+
+
+@lru_cache(maxsize=100_000)
+def lemma(word: str) -> str:
+    """The dictionary form of a Russian word (pymorphy3's best parse); other words lower-cased,
+    an English plural "-s" dropped. Cheaper stems confuse "участвует" with "участников"."""
+    low = word.lower().replace("ё", "е")
+    if any("а" <= ch <= "я" for ch in low):
+        parses = analyser().parse(low)
+        return str(parses[0].normal_form).replace("ё", "е") if parses else low
+    return low[:-1] if len(low) > 3 and low.endswith("s") and not low.endswith("ss") else low

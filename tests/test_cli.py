@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.texts import plain
 from index.settings import DEFAULT_MODEL, REPO_ROOT
 
 CORPUS = REPO_ROOT / "data" / "corpus"
@@ -86,12 +87,13 @@ def test_ask_reads_questions_from_stdin_as_json_lines(
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 2
     assert rows[0]["answered"] is True and "300" in rows[0]["answer"]
-    assert rows[1]["answered"] is False and "too long" in rows[1]["error"]
+    assert rows[1]["answered"] is False and rows[1]["error_code"] == "question_too_long"
+    assert "Слишком длинный вопрос (140000 символов" in rows[1]["error"]  # the question is Russian
 
 
 def test_empty_question_gets_a_clear_message(capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = _run(["ask", "  "], capsys)
-    assert rc == 2 and "Empty question" in err
+    assert rc == 2 and plain("empty", "en") in err
 
 
 def test_corrupt_index_names_the_fix_and_rebuild_repairs_it(

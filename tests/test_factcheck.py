@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from bot.formatting import check_plain
+from bot.texts import plain
 from evaluation.factcheck import read_jsonl, score_claims
 from index.settings import REPO_ROOT, IndexSettings
 from rag.answering.engine import AnswerEngine
@@ -117,7 +119,8 @@ def test_empty_input_is_rejected_clearly(checker: FactChecker, text: str) -> Non
 def test_a_text_without_claims_gets_a_clear_report(checker: FactChecker) -> None:
     report = checker.check("Здравствуйте! Как дела? Я думаю, всё будет хорошо.")
     assert report.claims == [] and report.verdict == "not_in_corpus"
-    assert report.note and "нет проверяемых" in report.note
+    assert report.claims_found == 0
+    assert check_plain(report, "ru") == plain("no_claims", "ru")
     assert report.to_json()["claims"] == []
 
 
@@ -127,7 +130,9 @@ def test_a_20000_character_text_is_capped_not_crashed(checker: FactChecker) -> N
     report = checker.check(text)
     limit = checker.settings.check_max_claims
     assert len(report.claims) == limit
-    assert report.note and str(limit) in report.note
+    assert report.claims_found > limit
+    shown = check_plain(report, "ru")
+    assert f"первые {limit} утверждений из {report.claims_found}" in shown
     assert all(c.verdict == "supported" for c in report.claims)
 
 

@@ -15,6 +15,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import SecretStr
 
+from bot.formatting import check_plain
 from index.settings import IndexSettings
 from rag.answering.engine import AnswerEngine
 from rag.factcheck.checker import FactChecker
@@ -181,7 +182,7 @@ def test_the_checker_uses_the_model_only_when_it_has_one() -> None:
     reply = _answer("refuted", [1], dataclasses.asdict(NUMBER))
     report = _CannedChecker(_model(reply)).check(CLAIM)
     assert report.claims[0].mode == "llm" and report.verdict == "refuted"
-    assert "LLM)" in report.to_text()
+    assert "LLM)" in check_plain(report, "en")
     assert _CannedChecker(_model("garbage")).check_claim(CLAIM).mode == "builtin"
 
 

@@ -328,10 +328,10 @@ def test_check_report_for_each_verdict(language: str, verdict: str) -> None:
         mismatches=[mismatch] if verdict == "refuted" else [],
         sources_disagree=verdict == "refuted",
     )
-    report = CheckReport("t", language, [claim], verdict, note=hostile("note"))
+    report = CheckReport("t", language, [claim], verdict, claims_found=7)
     shown = seen(check_messages(report, language))
     assert plain(f"verdict_{verdict}", language) in shown and "88%" in shown
-    assert hostile("claim") in shown and hostile("note") in shown
+    assert hostile("claim") in shown and plain("claims_truncated", language, n=1, total=7) in shown
     assert hostile("evidence 1") in shown and hostile("evidence title 2") in shown
     if verdict == "refuted":
         assert f"({mismatch.kind}): " in shown and f"«{mismatch.claim_value}»" in shown

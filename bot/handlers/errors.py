@@ -10,11 +10,12 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Message, Update
 from aiogram.utils.formatting import Code, Text
 
+from bot.formatting import question_error
 from bot.services import IndexBusyError
 from bot.telegram_html import to_html, to_plain
 from bot.texts import normalise_language, phrase, text
 from index.errors import IndexError_
-from rag.errors import QuestionError, QuestionTooLongError
+from rag.errors import QuestionError
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +40,10 @@ async def _reply(update: Update, message: Text) -> None:
         await update.callback_query.answer(to_plain(message)[:200], show_alert=True)
 
 
-async def on_too_long(event: ErrorEvent) -> None:
-    exc = event.exception
-    assert isinstance(exc, QuestionTooLongError)
-    lang = _language(event.update)
-    await _reply(event.update, phrase("too_long", lang, n=exc.length, limit=exc.limit))
-
-
 async def on_bad_question(event: ErrorEvent) -> None:
-    await _reply(event.update, phrase("empty", _language(event.update)))
+    exc = event.exception
+    assert isinstance(exc, QuestionError)
+    await _reply(event.update, question_error(exc, _language(event.update)))
 
 
 async def on_busy(event: ErrorEvent) -> None:
@@ -77,7 +73,6 @@ async def on_unexpected(event: ErrorEvent) -> None:
 def create_router() -> Router:
     router = Router(name="errors")
     router.message.register(on_anything_else)
-    router.error.register(on_too_long, ExceptionTypeFilter(QuestionTooLongError))
     router.error.register(on_bad_question, ExceptionTypeFilter(QuestionError))
     router.error.register(on_busy, ExceptionTypeFilter(IndexBusyError))
     router.error.register(on_index_error, ExceptionTypeFilter(IndexError_))

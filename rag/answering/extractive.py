@@ -6,10 +6,9 @@ Every sentence it outputs is either a verbatim quote of a cited chunk or a short
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cachetools import LRUCache
 
@@ -24,6 +23,8 @@ from nlp.roles import role_before
 from nlp.when import TIME_EXPRESSION, english_time
 from rag.answering.answer import Answer, Citation
 from rag.answering.question import QType, Question
+from rag.answering.selector import CROSS_LANGUAGE_OFFSET, load_selector, views_of
+from rag.answering.sentence_features import content_stems, feature_matrix
 from rag.retrieval.hits import Hit
 from rag.retrieval.lexical import name_keys
 
@@ -46,15 +47,6 @@ class Candidate:
         return self.hit.document.doc_id, self.hit.chunk.start + self.start
 
 
-_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
-
-# Small, fixed preferences; the refusal threshold is the calibrated part (RagSettings).
-TYPE_BONUS = 0.02
-# e5 scores an English question vs a Russian sentence 0.068 lower than vs its English twin
-# (mean over 300 XQuAD pairs, bench/language_offset.py); added back so languages compete fairly.
-CROSS_LANGUAGE_OFFSET = 0.068
-TYPE_MARGIN = 0.05
-WHEN_OTHER_DOCUMENT_MARGIN = 0.01
 # A question about places ("…Ленинградская область … с Китаем?") is not answered by an article
 # that misses one of them (or anything in it): such sentences count this much less similar.
 PLACE_MISS_PENALTY = 0.03
@@ -62,47 +54,6 @@ MAX_NER_SENTENCES = 6
 # Documents whose places are kept (~0.8 KB each, measured): the retrieved articles of recent
 # questions; past it the least recently read is dropped and found again on demand.
 PLACES_CACHE_SIZE = 10_000
-FOCUS_BONUS = 0.03
-CHUNK_WEIGHT = 0.3
-
-
-def _stems(text: str) -> set[str]:
-    return {w.lower()[:5] for w in _WORD.findall(text)}
-
-
-def _focus_bonus(question: Question, sentence: str) -> float:
-    """A quantity counting what the question counts ("сколько предприятий" -> "предприятий")."""
-    if question.qtype is not QType.HOW_MANY:
-        return 0.0
-    asked = _stems(question.text)
-    nouns = [q.noun for q in find_quantities(sentence) if q.noun]
-    return FOCUS_BONUS if any(n.lower()[:5] in asked for n in nouns) else 0.0
-
-
-def _type_margin(question: Question, top: Candidate, cand: Candidate) -> float:
-    """How much less similar a sentence holding the asked kind of fact may be than the top one.
-
-    A date from another article is a date of another event: "when" questions only take it
-    when it is about as close as the top sentence; otherwise the top sentence and its
-    article's publication date answer.
-    """
-    same_document = cand.hit.document.doc_id == top.hit.document.doc_id
-    if question.qtype is QType.WHEN and not same_document:
-        return WHEN_OTHER_DOCUMENT_MARGIN
-    return TYPE_MARGIN
-
-
-def satisfies(qtype: QType, sentence: str, entities: Sequence[Entity]) -> bool:
-    """Whether the sentence holds the kind of fact the question asks for."""
-    if qtype is QType.HOW_MANY:
-        return bool(find_quantities(sentence))
-    if qtype is QType.WHEN:
-        return bool(TIME_EXPRESSION.search(sentence))
-    if qtype is QType.WHO:
-        return any(e.kind in ("PER", "ORG", "NAME") for e in entities)
-    if qtype is QType.WHERE:
-        return any(e.kind in ("LOC", "NAME") for e in entities)
-    return True
 
 
 class ExtractiveAnswerer:
@@ -146,14 +97,13 @@ class ExtractiveAnswerer:
             if not asked_places <= self._places_of(h.document):
                 offset -= PLACE_MISS_PENALTY
             sim = float(raw) + offset
-            chunk_sim = h.dense + offset
             out.append(
                 Candidate(
                     hit=h,
                     start=s,
                     end=e,
                     similarity=sim,
-                    score=(1 - CHUNK_WEIGHT) * sim + CHUNK_WEIGHT * chunk_sim,
+                    score=0.0,  # the selector's, set by `rank`
                 )
             )
         return out
@@ -168,13 +118,20 @@ class ExtractiveAnswerer:
         ranked, entities = self.rank(question, question_vector, hits)
         if not ranked:
             return refusal(question, hits)
-        best = self.choose(question, ranked, entities)
+        best = ranked[0]
         limit = threshold
-        if best.similarity < limit:
-            return refusal(question, hits, confidence=best.similarity)
-        if question.qtype is QType.HOW_MANY and not find_quantities(best.text):
-            # A passage on the topic that gives no number does not answer "how many".
-            return refusal(question, hits, confidence=best.similarity)
+        # Whether the corpus answers is decided on the closest sentence, which sentence answers
+        # by the selector: a typed question's best sentence may be a little less similar.
+        closest = max(c.similarity for c in ranked)
+        if closest < limit:
+            return refusal(question, hits, confidence=closest)
+        if question.qtype is QType.HOW_MANY:
+            # A passage on the topic that gives no number does not answer "how many": the best
+            # sentence that gives one does, if it is close enough to be on the question at all.
+            counted = [c for c in ranked if c.similarity >= limit and find_quantities(c.text)]
+            if not counted:
+                return refusal(question, hits, confidence=closest)
+            best = counted[0]
         direct = direct_answer(question, best, entities[best.key])
         chosen = [best]
         # A second source is cited only where it states the very same fact: a short answer
@@ -200,60 +157,27 @@ class ExtractiveAnswerer:
             answered=True,
             answer=text,
             citations=citations,
-            confidence=best.similarity,
+            confidence=closest,
         )
 
     def rank(
         self, question: Question, question_vector: Vectors, hits: Sequence[Hit]
     ) -> tuple[list[Candidate], dict[tuple[str, int], list[Entity]]]:
-        """Sentences best first: similarity, their chunk's score, and the question type."""
+        """Sentences best first, by the learned selector (`selector.py`, trained on public QA)."""
         cands = self.candidates(question, question_vector, hits)
-        # NER costs milliseconds per sentence: run it only where it can change the choice,
-        # on the few sentences within TYPE_MARGIN of the most similar one.
-        entities: dict[tuple[str, int], list[Entity]] = {c.key: [] for c in cands}
-        if question.qtype in (QType.WHO, QType.WHERE) and cands:
-            top = max(c.similarity for c in cands)
-            near = sorted(
-                (c for c in cands if c.similarity >= top - TYPE_MARGIN),
-                key=lambda c: c.similarity,
-                reverse=True,
-            )
-            for c in near[:MAX_NER_SENTENCES]:
-                entities[c.key] = self._entities(c)
-        ranked = sorted(
-            cands,
-            key=lambda c: (
-                c.score
-                + (TYPE_BONUS if satisfies(question.qtype, c.text, entities[c.key]) else 0.0)
-            ),
-            reverse=True,
-        )
-        return ranked, entities
-
-    def choose(
-        self,
-        question: Question,
-        ranked: Sequence[Candidate],
-        entities: dict[tuple[str, int], list[Entity]],
-    ) -> Candidate:
-        """The sentence to answer from.
-
-        For typed questions (how many, when, who, where) a sentence holding that kind of fact
-        wins over a slightly more similar one that does not: a definition of the cluster is
-        close to "how many firms are in the cluster?" yet cannot answer it.
-        """
-        top = ranked[0]
-        if question.qtype in (QType.WHAT, QType.OTHER):
-            return top
-        typed = [
-            c
-            for c in ranked
-            if c.similarity >= top.similarity - _type_margin(question, top, c)
-            and satisfies(question.qtype, c.text, entities[c.key])
+        features = feature_matrix(question, views_of(question, cands, hits))
+        scores = load_selector().scores(features)
+        ranked = [
+            replace(c, score=float(s))
+            for s, c in sorted(zip(scores, cands, strict=True), key=lambda p: -p[0])
         ]
-        if not typed:
-            return top
-        return max(typed, key=lambda c: c.similarity + _focus_bonus(question, c.text))
+        # NER costs milliseconds per sentence: run it only on the few best sentences, where a
+        # name can be the short answer or back a second source.
+        entities: dict[tuple[str, int], list[Entity]] = {c.key: [] for c in ranked}
+        if question.qtype in (QType.WHO, QType.WHERE):
+            for c in ranked[:MAX_NER_SENTENCES]:
+                entities[c.key] = self._entities(c)
+        return ranked, entities
 
     def _places_of(self, document: Document) -> frozenset[str]:
         """Every place the article names, with the regions and countries they lie in."""
@@ -305,7 +229,7 @@ def _join(items: Sequence[str], language: str) -> str:
 
 def _pick_quantity(question: Question, quantities: Sequence[Quantity]) -> Quantity:
     """The quantity whose noun the question names ("сколько предприятий"), else the first."""
-    asked = _stems(question.text)
+    asked = content_stems(question.text)
     for q in quantities:
         if q.noun and q.noun.lower()[:5] in asked:
             return q
@@ -328,7 +252,7 @@ def direct_answer(question: Question, best: Candidate, entities: Sequence[Entity
     sentence = best.text
     if question.qtype in (QType.WHO, QType.WHERE):
         kinds = ("PER", "NAME", "ORG") if question.qtype is QType.WHO else ("LOC", "NAME")
-        asked = _stems(question.text)
+        asked = content_stems(question.text)
         asked_places = {m.place for m in find_places(question.text)}
         asked_names = set(name_keys(question.text))
         for kind in kinds:
@@ -336,7 +260,7 @@ def direct_answer(question: Question, best: Candidate, entities: Sequence[Entity
                 e
                 for e in entities
                 if e.kind == kind
-                and not (_stems(e.normal) and _stems(e.normal) <= asked)
+                and not (content_stems(e.normal) and content_stems(e.normal) <= asked)
                 and not _named_in_question(e, asked_places, asked_names)
             ]
             unique = list(dict.fromkeys(_name(e, question, src_lang, sentence) for e in names))

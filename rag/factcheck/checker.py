@@ -245,29 +245,15 @@ class FactChecker:
         t0 = time.perf_counter()
         language = detect_language(text)
         claims = split_claims(text)
-        note = None
-        limit = self.settings.check_max_claims
-        if not claims:
-            note = (
-                "В тексте нет проверяемых утверждений "
-                "(мнения, вопросы и приветствия не проверяются)."
-                if language == "ru"
-                else "No check-worthy claim found (opinions, questions and greetings are skipped)."
-            )
-        elif len(claims) > limit:
-            note = (
-                f"Проверены только первые {limit} утверждений из {len(claims)}."
-                if language == "ru"
-                else f"Only the first {limit} of {len(claims)} claims were checked."
-            )
-            claims = claims[:limit]
+        found = len(claims)
+        claims = claims[: self.settings.check_max_claims]
         verdicts = [self._verdict(c) for c in claims]
         report = CheckReport(
             text=text,
             language=language,
             claims=verdicts,
             verdict=worst([v.verdict for v in verdicts]) if verdicts else NOT_IN_CORPUS,
-            note=note,
+            claims_found=found,
         )
         report.timings_ms["total"] = (time.perf_counter() - t0) * 1000
         return report

@@ -57,7 +57,9 @@ class CheckReport:
     language: str
     claims: list[ClaimVerdict]
     verdict: str  # the worst of the claims' verdicts
-    note: str | None = None
+    # Claims the text holds; more than len(claims) when only the first ones were checked
+    # (RagSettings.check_max_claims). The front end says so in its words.
+    claims_found: int = 0
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -67,39 +69,11 @@ class CheckReport:
             "claims": [c.to_json() for c in self.claims],
             "verdict": self.verdict,
         }
-        if self.note:
-            out["note"] = self.note
+        if self.claims_found > len(self.claims):
+            out["claims_found"] = self.claims_found
         if self.timings_ms:
             out["timings_ms"] = {k: round(v, 1) for k, v in self.timings_ms.items()}
         return out
-
-    def to_text(self) -> str:
-        """Plain-text rendering for the terminal: verdict per claim, mismatches, quotes."""
-        ru = self.language == "ru"
-        labels = (
-            {SUPPORTED: "подтверждается", REFUTED: "опровергается", NOT_IN_CORPUS: "нет в корпусе"}
-            if ru
-            else {SUPPORTED: "supported", REFUTED: "refuted", NOT_IN_CORPUS: "not in corpus"}
-        )
-        lines = [f"{'Итог' if ru else 'Verdict'}: {labels[self.verdict]}"]
-        if self.note:
-            lines.append(self.note)
-        for i, c in enumerate(self.claims, 1):
-            how = f"{c.confidence:.2f}, LLM" if c.mode == "llm" else f"{c.confidence:.2f}"
-            lines += ["", f"{i}. {c.claim}", f"   -> {labels[c.verdict]} ({how})"]
-            if c.sources_disagree:
-                lines.append(
-                    "   Источники расходятся (новые первыми)."
-                    if ru
-                    else "   Sources disagree (newest first)."
-                )
-            for m in c.mismatches:
-                lines.append(f"   ≠ {m.kind}: «{m.claim_value}» vs «{m.source_value}»")
-            unknown = "дата неизвестна" if ru else "date unknown"
-            for e in c.evidence:
-                lines.append(f"   «{e.quote}»")
-                lines.append(f"     {e.title} — {e.date or unknown} — {e.source}")
-        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
