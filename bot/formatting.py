@@ -20,6 +20,7 @@ from aiogram.utils.formatting import sizeof as utf16_len
 
 from bot.telegram_html import to_html, to_plain
 from bot.texts import phrase, plain
+from rag.alerts.agreements import agreement_summary
 from rag.answering.answer import Answer, Citation
 from rag.errors import QuestionError, QuestionTooLongError
 
@@ -268,7 +269,7 @@ def alert_message(
     else:
         why = phrase("alert_topic", language, topic=topic, reason=match.reason_for(language))
     lines: list[Text] = [
-        Text("🤝 ", Bold(alert.agreement.summary(language))),
+        Text("🤝 ", Bold(agreement_summary(alert.agreement, language))),
         source_line(None, doc.title, doc.date, doc.source, language),
         BlockQuote(quote),
         Italic(why),

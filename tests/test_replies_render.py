@@ -38,7 +38,7 @@ from bot.texts import (
     text,
 )
 from index.documents import Document
-from rag.alerts.agreements import Agreement
+from rag.alerts.agreements import Agreement, agreement_summary
 from rag.alerts.stories import StoryAlert
 from rag.alerts.topics import TopicMatch
 from rag.answering.answer import Answer, Citation
@@ -383,7 +383,7 @@ def test_alert_with_and_without_topic_and_other_reports(
         else None
     )
     shown, entities = rendered(alert_message(alert, topic, match, language))
-    assert alert.agreement.summary(language) in shown and hostile("doc 1") in shown
+    assert agreement_summary(alert.agreement, language) in shown and hostile("doc 1") in shown
     assert hostile("signed sentence") in shown and "…" in shown
     if match is not None:
         assert topic is not None and topic in shown and match.reason_for(language) in shown

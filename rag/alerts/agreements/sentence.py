@@ -1,0 +1,228 @@
+"""One sentence: does it report an agreement, of which kind, signed or planned?"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from nlp.dates import find_dates
+from rag.alerts.agreements.lexicon import (
+    BACKGROUND,
+    CUE_WINDOW,
+    EN_MODAL,
+    EN_NEGATION,
+    EN_NOMINAL,
+    EN_NOUNS,
+    EN_PAST_PHRASES,
+    EN_PAST_WORDS,
+    EN_PLAN,
+    EN_PLURAL,
+    EN_SIGN,
+    EXCLUDED_MODIFIERS,
+    FORM_KINDS,
+    NOUN_AFTER_VERB,
+    NOUN_BEFORE_VERB,
+    NOW,
+    OLD_DAYS,
+    OPINION_AFTER_AGREED,
+    RU_FORM,
+    RU_MODAL,
+    RU_NEGATION,
+    RU_NOMINAL,
+    RU_NOUNS,
+    RU_PAST_PHRASES,
+    RU_PAST_WORDS,
+    RU_PLAN,
+    RU_SIGN,
+    YEAR_AFTER_PREP,
+)
+from rag.alerts.agreements.tokens import Token, tokenise
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one sentence says: kind, status, and the span of the agreement noun."""
+
+    kind: str
+    status: str  # "signed" | "planned"
+    noun_index: int | None
+
+
+def noun_kind(tokens: Sequence[Token], i: int) -> str | None:
+    t = tokens[i]
+    kind: str | None = RU_NOUNS.get(t.lemma) if t.pos else EN_NOUNS.get(t.lower)
+    if kind is None and not t.pos and t.lower in EN_PLURAL:
+        kind = EN_NOUNS.get(t.lower[:-1]) or EN_NOUNS.get(t.lower.replace("ies", "y"))
+    if t.lemma == "карта" and i and tokens[i - 1].lemma == "дорожный":
+        kind = "roadmap"
+    if t.lower == "map" and i and tokens[i - 1].lower == "road":
+        kind = "roadmap"
+    if t.lemma == "протокол" and i + 2 < len(tokens) and tokens[i + 2].lemma == "намерение":
+        kind = "memorandum"
+    if t.lower in ("letter", "letters") and " ".join(x.lower for x in tokens[i + 1 : i + 3]) == (
+        "of intent"
+    ):
+        kind = "memorandum"
+    if t.lower == "venture" and i and tokens[i - 1].lower == "joint":
+        kind = "partnership"
+    if t.lemma == "предприятие" and i and tokens[i - 1].lemma == "совместный":
+        kind = "partnership"
+    if kind is None:
+        return None
+    before = {x.lemma for x in tokens[max(0, i - 2) : i]} | {
+        x.lower for x in tokens[i + 1 : i + 2]
+    }
+    if before & EXCLUDED_MODIFIERS:
+        return None
+    if t.lower == "deal" and i and tokens[i - 1].lower in ("great", "good", "big"):
+        return None
+    if i + 1 < len(tokens) and tokens[i + 1].lower in ("that", "among", "with"):
+        return None if t.lower in ("agreement", "deal") and tokens[i + 1].lower != "with" else kind
+    return kind
+
+
+def sign_kind(t: Token) -> str | None:
+    """ "sign" | "enter" | "form" | "nominal" for a concluding predicate, else None."""
+    if t.pos:
+        if t.lemma in RU_NOMINAL:
+            return "nominal"
+        if t.lemma in RU_FORM:
+            return "form"
+        return "sign" if t.lemma in RU_SIGN else None
+    if t.lower in EN_NOMINAL:
+        return "nominal"
+    return EN_SIGN.get(t.lower)
+
+
+def self_sufficient(tokens: Sequence[Token], i: int) -> str | None:
+    """Kind for a predicate that reports an agreement without a noun, else None."""
+    t, nxt = tokens[i], tokens[i + 1].lower if i + 1 < len(tokens) else ""
+    after = [x.lower for x in tokens[i + 1 : i + 4]]
+    if t.pos:
+        if t.lemma in ("договориться", "договариваться"):
+            return "agreement"
+        if t.lemma == "стать" and any(x.lemma == "партнер" for x in tokens[i + 1 : i + 4]):
+            return "partnership"
+        if t.lemma == "объединить" and nxt == "усилия":
+            return "partnership"
+        return None
+    if t.lower in ("agree", "agrees", "agreed"):
+        if nxt == "to" or (nxt in ("on", "upon") and not set(after[1:]) & OPINION_AFTER_AGREED):
+            return "agreement"
+        return None
+    if t.lower in ("partner", "partners", "partnered", "partnering") and nxt == "with":
+        return "partnership"
+    if t.lower in ("team", "teams", "teamed") and nxt == "up":
+        return "partnership"
+    if t.lower in ("join", "joins", "joined") and nxt == "forces":
+        return "partnership"
+    return None
+
+
+def _window_before(tokens: Sequence[Token], i: int) -> list[Token]:
+    """The few tokens before a predicate, stopping at a comma or a clause boundary."""
+    out: list[Token] = []
+    for t in reversed(tokens[max(0, i - CUE_WINDOW) : i]):
+        if t.text in (",", ";", ":", "—", "(", ")"):
+            break
+        out.append(t)
+    return out
+
+
+def _status(tokens: Sequence[Token], i: int, kind_of_predicate: str) -> str | None:
+    """ "signed" | "planned" for the predicate at i, or None when it is negated/hypothetical."""
+    t = tokens[i]
+    before = _window_before(tokens, i)
+    words = {x.lower for x in before} | {x.lemma for x in before}
+    if words & (RU_NEGATION | EN_NEGATION) or words & (RU_MODAL | EN_MODAL):
+        return None
+    if t.pos:
+        if t.pos == "PRTF":  # attributive "подписанного соглашения": a reference, not a report
+            return None
+        if kind_of_predicate == "nominal":
+            lemmas = {x.lemma for x in tokens}
+            planned = lemmas & {"запланировать", "планироваться", "ожидаться", "намеченный"}
+            futr = any(x.tense == "futr" and x.lemma in ("состояться", "пройти") for x in tokens)
+            return (
+                "planned" if planned or futr or "будет" in {x.lower for x in tokens} else "signed"
+            )
+        futr_aux = any(x.lemma == "быть" and x.tense == "futr" for x in before)
+        if t.tense == "futr" or futr_aux or words & (RU_PLAN - {"быть"}):
+            return "planned"
+        if t.pos == "INFN":
+            return None  # an infinitive nobody plans: "предложили подписать"
+        return "signed"
+    if kind_of_predicate == "nominal":
+        lowers = {x.lower for x in tokens}
+        return "planned" if lowers & {"will", "scheduled", "upcoming", "next"} else "signed"
+    if words & EN_PLAN:
+        return "planned"
+    return "signed"
+
+
+def _past_reference(
+    tokens: Sequence[Token], i: int, sentence: str, reference: date | None
+) -> bool:
+    """A passing mention of an agreement made before the article's time (predicate at i)."""
+    lowers = {t.lower for t in tokens}
+    lemmas = {t.lemma for t in tokens}
+    now = bool(NOW.search(sentence))
+    if (lemmas & RU_PAST_WORDS or lowers & EN_PAST_WORDS) and not now:
+        return True
+    if RU_PAST_PHRASES.search(sentence) or EN_PAST_PHRASES.search(sentence):
+        return True
+    if any(t.lower in BACKGROUND or t.lemma in BACKGROUND for t in tokens[max(0, i - 2) : i]):
+        return True
+    if reference is not None:
+        for m in YEAR_AFTER_PREP.finditer(sentence):
+            if int(m.group(1)) < reference.year:
+                return True
+        for found, _ in find_dates(sentence):
+            if (reference - found).days > OLD_DAYS:
+                return True
+    return False
+
+
+def analyse(sentence: str, reference: date | None = None) -> Finding | None:
+    """The agreement a sentence reports, or None."""
+    if sentence.rstrip().endswith("?"):
+        return None
+    tokens = tokenise(sentence)
+    nouns = [(i, k) for i in range(len(tokens)) if (k := noun_kind(tokens, i))]
+    for i in range(len(tokens)):
+        finding = _predicate_finding(tokens, i, nouns)
+        if finding is not None:
+            return None if _past_reference(tokens, i, sentence, reference) else finding
+    return None
+
+
+def _predicate_finding(
+    tokens: Sequence[Token], i: int, nouns: Sequence[tuple[int, str]]
+) -> Finding | None:
+    own_kind = self_sufficient(tokens, i)
+    predicate = sign_kind(tokens[i])
+    if own_kind is None and predicate is None:
+        return None
+    noun: tuple[int, str] | None = None
+    for j, kind in nouns:
+        if i < j <= i + NOUN_AFTER_VERB or i - NOUN_BEFORE_VERB <= j < i:
+            if predicate == "form" and kind not in FORM_KINDS:
+                continue
+            if predicate == "enter" and tokens[i + 1].lower != "into":
+                continue
+            noun = (j, kind)
+            break
+    if noun is None and own_kind is None:
+        return None
+    status = _status(tokens, i, predicate or "sign")
+    if status is None:
+        return None
+    if noun is not None:
+        return Finding(noun[1], status, noun[0])
+    return Finding(own_kind or "agreement", status, None)
+
+
+def reports_agreement(sentence: str) -> bool:
+    """Whether one sentence, read on its own, reports an agreement."""
+    return analyse(sentence) is not None
