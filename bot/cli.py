@@ -176,7 +176,10 @@ def _ask_one(engine: AnswerEngine, question: str, args: argparse.Namespace) -> d
         answer = engine.ask(question, k=args.k, since=args.since, until=args.until)
     except QuestionError as exc:
         return {"question": question, "answered": False, **_error(exc, question)}
-    return answer.to_json()
+    from bot.formatting import answer_body
+
+    # The record, and what a reader is shown ("text": the refusal or framing words included).
+    return {**answer.to_json(), "text": answer_body(answer)}
 
 
 def cmd_ask(args: argparse.Namespace, settings: IndexSettings, stdin: TextIO) -> int:

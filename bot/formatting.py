@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from datetime import date
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -128,13 +129,36 @@ def _sources_block(citations: Sequence[Citation], language: str) -> Text:
     return as_list(Bold(phrase("sources", language)), *lines)
 
 
+def answer_text(answer: Answer) -> str:
+    """What the engine found, in the words of the question's language: the answer (framed when
+    the quote is in the other language, with the source's date when that answers "when"), or
+    the refusal with the closest topics."""
+    language = answer.language
+    if not answer.answered:
+        words = plain("no_answer", language)
+        if answer.closest_topics:
+            titles = "; ".join(
+                plain("topic_quoted", language, title=t) for t in answer.closest_topics
+            )
+            words += " " + plain("closest_topics_inline", language, topics=titles)
+        return words
+    words = answer.answer
+    if answer.quoted_language in ("ru", "en"):
+        words = f"{plain('quoted_from_' + answer.quoted_language, language)} {words}"
+    if answer.published:
+        day = date.fromisoformat(answer.published).strftime("%d.%m.%Y")
+        words += " " + plain("published_on", language, date=day)
+    return words
+
+
 def answer_body(answer: Answer) -> str:
-    """The engine's answer, then (in its language) how many sources report the story, if any."""
+    """The answer text, then (in its language) how many sources report the story, if any."""
+    words = answer_text(answer)
     if len(answer.story_sources) < 2:
-        return answer.answer
+        return words
     markers = "".join(f"[{n}]" for n in answer.story_sources)
     story = plain("story_sources", answer.language, len(answer.story_sources), markers=markers)
-    return f"{answer.answer} {story}"
+    return f"{words} {story}"
 
 
 def answer_plain(answer: Answer) -> str:

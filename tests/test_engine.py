@@ -78,8 +78,7 @@ def test_off_corpus_questions_are_refused(engine: AnswerEngine, question: str) -
     answer = engine.ask(question)
     assert not answer.answered
     assert answer.citations == []
-    phrase = "нет ответа" if answer.language == "ru" else "does not answer"
-    assert phrase in answer.answer
+    assert answer.answer == ""  # the engine states nothing; the front end says it has no answer
     assert answer.closest_topics  # offers the nearest topics instead of guessing
 
 

@@ -7,7 +7,7 @@ import hashlib
 from aiogram import Router
 from aiogram.types import InlineQuery, InlineQueryResultArticle, InputTextMessageContent
 
-from bot.formatting import answer_messages, short_title
+from bot.formatting import answer_messages, answer_text, short_title
 from bot.services import Services
 from bot.texts import plain
 from rag.errors import QuestionError
@@ -28,14 +28,14 @@ async def on_inline(query: InlineQuery, services: Services) -> None:
         return
     body = answer_messages(answer, answer.language)[0]
     title = (
-        short_title(answer.answer)
+        short_title(answer_text(answer))
         if answer.answered
         else plain("inline_no_answer", answer.language)
     )
     result = InlineQueryResultArticle(
         id=hashlib.sha1(question.encode()).hexdigest()[:32],
         title=title,
-        description=answer.answer[:200],
+        description=answer_text(answer)[:200],
         input_message_content=InputTextMessageContent(
             message_text=body, parse_mode="HTML", disable_web_page_preview=True
         ),

@@ -1,7 +1,8 @@
 """The answer record every front end renders: text with [n] markers plus the cited sources.
 
-The engine writes only what the articles say (`answer`, quoted); every other word a user reads,
-such as "2 sources published this story", is the front end's, from the fields here.
+The engine writes only what the articles say (`answer`, quoted; empty for a refusal); every
+other word a user reads ("the corpus does not answer", "the source says (in English)", "2
+sources published this story") is the front end's, from the fields here.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ class Answer:
     mode: str = "extractive"
     # The [n] of each citation whose article reports this same story (two or more, or none).
     story_sources: list[int] = field(default_factory=list)
+    # The language of the quoted sentence when it is not the question's (the reader is told).
+    quoted_language: str | None = None
+    # The ISO publication date of [1], when a "when" question is answered by a sentence that
+    # gives no date of its own.
+    published: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +53,8 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "mode": self.mode,
             "story_sources": self.story_sources,
+            "quoted_language": self.quoted_language,
+            "published": self.published,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
 
@@ -64,4 +72,6 @@ class Answer:
             confidence=float(data.get("confidence", 0.0)),
             mode=data.get("mode", "extractive"),
             story_sources=[int(n) for n in data.get("story_sources", [])],
+            quoted_language=data.get("quoted_language"),
+            published=data.get("published"),
         )

@@ -150,7 +150,7 @@ class ExtractiveAnswerer:
                     chosen.append(cand)
                     break
         citations = [_citation(i + 1, c) for i, c in enumerate(chosen)]
-        text = compose(question, best, direct, chosen, hits)
+        text, quoted_language, published = compose(question, best, direct, chosen, hits)
         return Answer(
             question=question.text,
             language=question.language,
@@ -158,6 +158,8 @@ class ExtractiveAnswerer:
             answer=text,
             citations=citations,
             confidence=closest,
+            quoted_language=quoted_language,
+            published=published,
         )
 
     def rank(
@@ -291,29 +293,25 @@ def compose(
     direct: str | None,
     chosen: Sequence[Candidate],
     hits: Sequence[Hit],
-) -> str:
-    ru = question.language == "ru"
-    same_language = best.hit.document.language == question.language
+) -> tuple[str, str | None, str | None]:
+    """The engine's answer text, the language of a quote in another language than the
+    question's (None otherwise), and the source's ISO date where a "when" question is answered
+    by a sentence without a date of its own; the front end says the words around them."""
     markers = "".join(f"[{i + 1}]" for i in range(len(chosen)))
+    source_language = best.hit.document.language
+    quoted_language = None
     if direct:
-        first = f"{direct} {markers}."
-    elif same_language:
-        first = f"{best.text.rstrip()} {markers}"
-    elif ru:
-        first = f"Источник сообщает (на английском) {markers}: «{best.text.strip()}»"
+        text = f"{direct} {markers}."
+    elif source_language == question.language:
+        text = f"{best.text.rstrip()} {markers}"
     else:
-        first = f"The source says (in Russian) {markers}: «{best.text.strip()}»"
-    lines = [first]
+        quoted_language = source_language
+        text = f"{markers}: «{best.text.strip()}»"
+    published = None
     if question.qtype is QType.WHEN and not direct and best.hit.document.date:
-        published = parse_date(best.hit.document.date)
-        if published:
-            when = published.strftime("%d.%m.%Y")
-            lines.append(
-                f"Дата публикации источника: {when} [1]."
-                if ru
-                else f"The source was published on {when} [1]."
-            )
-    return " ".join(lines)
+        day = parse_date(best.hit.document.date)
+        published = day.isoformat() if day else None
+    return text, quoted_language, published
 
 
 def refusal(question: Question, hits: Sequence[Hit], confidence: float = 0.0) -> Answer:
@@ -324,19 +322,11 @@ def refusal(question: Question, hits: Sequence[Hit], confidence: float = 0.0) ->
             topics.append(title)
         if len(topics) == 3:
             break
-    if question.language == "ru":
-        text = "В корпусе новостей нет ответа на этот вопрос."
-        if topics:
-            text += " Ближайшие темы: " + "; ".join(f"«{t}»" for t in topics) + "."
-    else:
-        text = "The news corpus does not answer this question."
-        if topics:
-            text += " Closest topics: " + "; ".join(f"“{t}”" for t in topics) + "."
     return Answer(
         question=question.text,
         language=question.language,
         answered=False,
-        answer=text,
+        answer="",
         closest_topics=topics,
         confidence=confidence,
     )
