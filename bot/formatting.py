@@ -21,6 +21,7 @@ from aiogram.utils.formatting import sizeof as utf16_len
 
 from bot.telegram_html import to_html, to_plain
 from bot.texts import phrase, plain
+from nlp.places import name_ru
 from rag.alerts.agreements import agreement_summary
 from rag.answering.answer import Answer, Citation
 from rag.errors import QuestionError, QuestionTooLongError
@@ -28,7 +29,7 @@ from rag.errors import QuestionError, QuestionTooLongError
 if TYPE_CHECKING:
     from index.documents import Document
     from rag.alerts.stories import StoryAlert
-    from rag.alerts.topics import TopicMatch
+    from rag.alerts.topics import MatchReason, TopicMatch
     from rag.factcheck.types import CheckReport, ClaimVerdict
 
 # Telegram's limit: 4096 characters of text after parsing. Lengths here are UTF-16 code units,
@@ -270,6 +271,23 @@ def subscriptions_message(topics: Sequence[str | None], language: str) -> str:
     return to_html(as_list(phrase("subscriptions", language), *lines))
 
 
+def _reason(reason: MatchReason, language: str) -> str:
+    if reason.kind == "meaning":
+        return plain("reason_meaning", language, cosine=f"{reason.cosine:.2f}")
+    if reason.place is None:
+        return plain("reason_mention", language, written=reason.written)
+    name = name_ru(reason.place) if language == "ru" else reason.place
+    # "упоминается Пекин", not "упоминается Пекин («Пекине»)": a case ending is no other name.
+    if reason.written.lower().startswith(name.lower()[: max(4, len(name) - 2)]):
+        return plain("reason_place", language, place=name)
+    return plain("reason_place_as_written", language, place=name, written=reason.written)
+
+
+def topic_reason(match: TopicMatch, language: str) -> str:
+    """Why the article matched the topic, in the reader's language."""
+    return "; ".join(_reason(r, language) for r in match.reasons)
+
+
 def short_title(answer_text: str, limit: int = 64) -> str:
     """The first sentence of an answer, markers dropped, for an inline result's title."""
     first = re.split(r"(?<=[.!?])\s", re.sub(r"\s*\[\d+\]", "", answer_text), maxsplit=1)[0]
@@ -291,7 +309,7 @@ def alert_message(
     if topic is None or match is None:
         why = phrase("alert_all", language)
     else:
-        why = phrase("alert_topic", language, topic=topic, reason=match.reason_for(language))
+        why = phrase("alert_topic", language, topic=topic, reason=topic_reason(match, language))
     lines: list[Text] = [
         Text("🤝 ", Bold(agreement_summary(alert.agreement, language))),
         source_line(None, doc.title, doc.date, doc.source, language),

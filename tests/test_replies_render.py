@@ -24,6 +24,7 @@ from bot.formatting import (
     quotes_messages,
     short_title,
     subscriptions_message,
+    topic_reason,
 )
 from bot.i18n import catalogues, keys, plural_keys, read_catalogue
 from bot.services import newest_titles
@@ -40,7 +41,7 @@ from bot.texts import (
 from index.documents import Document
 from rag.alerts.agreements import Agreement, agreement_summary
 from rag.alerts.stories import StoryAlert
-from rag.alerts.topics import TopicMatch
+from rag.alerts.topics import MatchReason, TopicMatch
 from rag.answering.answer import Answer, Citation
 from rag.factcheck.facts import Mismatch
 from rag.factcheck.types import CheckReport, ClaimVerdict, Evidence
@@ -378,7 +379,7 @@ def test_alert_with_and_without_topic_and_other_reports(
     alert = _alert(also, language)
     topic = hostile("topic") if with_topic else None
     match = (
-        TopicMatch(topic, 1.0, "r", hostile("reason ru"), hostile("reason en"), "lexical")
+        TopicMatch(topic, 1.0, (MatchReason("mention", hostile("written")),), "lexical")
         if topic
         else None
     )
@@ -386,7 +387,8 @@ def test_alert_with_and_without_topic_and_other_reports(
     assert agreement_summary(alert.agreement, language) in shown and hostile("doc 1") in shown
     assert hostile("signed sentence") in shown and "…" in shown
     if match is not None:
-        assert topic is not None and topic in shown and match.reason_for(language) in shown
+        assert topic is not None and topic in shown and topic_reason(match, language) in shown
+        assert hostile("written") in shown
     else:
         assert plain("alert_all", language) in shown
     assert (plain("also_reported", language) in shown) == bool(also)

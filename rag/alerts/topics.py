@@ -47,7 +47,6 @@ from nlp.places import (
     ancestors,
     find_places,
     is_city_or_region,
-    name_ru,
     topic_places,
 )
 from rag.retrieval.lexical import name_key, script, strip_stress
@@ -79,19 +78,27 @@ def _lexicon() -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class MatchReason:
+    """One reason an article matched, as values; the front end words it.
+
+    kind "mention": the article's words `written`, naming `place` (canonical English name) when
+    they are a place; kind "meaning": the e5 cosine between topic and article.
+    """
+
+    kind: str
+    written: str = ""
+    place: str | None = None
+    cosine: float = 0.0
+
+
+@dataclass(frozen=True)
 class TopicMatch:
-    """Why an article matched a topic; `reason` is in the topic's language (shown to the user)."""
+    """Why an article matched a topic."""
 
     topic: str
     score: float  # 1.0 for a lexical match, else the e5 margin over the topic's floor
-    reason: str
-    reason_ru: str
-    reason_en: str
+    reasons: tuple[MatchReason, ...]
     stage: str  # "lexical" | "semantic"
-
-    def reason_for(self, language: str) -> str:
-        """The reason in the reader's interface language ("ru" or anything else: English)."""
-        return self.reason_ru if language == "ru" else self.reason_en
 
 
 # ---------------------------------------------------------------- words
@@ -220,24 +227,8 @@ class TopicEvidence:
     place_hits: list[Mention]
 
 
-def _topic_language(topic: str) -> str:
-    return "ru" if script(topic) == "ru" else "en"
-
-
 def _quote(text: str, start: int, end: int, limit: int = 60) -> str:
     return " ".join(text[start:end].split())[:limit]
-
-
-def _lexical_reason(place: str | None, written: str) -> tuple[str, str]:
-    if place is None:
-        return f"упоминается «{written}»", f'mentions "{written}"'
-    ru = name_ru(place)
-    same_ru = written.lower().startswith(ru.lower()[: max(4, len(ru) - 2)])
-    same_en = written.lower().startswith(place.lower()[: max(4, len(place) - 2)])
-    return (
-        f"упоминается {ru}" + ("" if same_ru else f" («{written}»)"),
-        f"mentions {place}" + ("" if same_en else f" ({written})"),
-    )
 
 
 class TopicMatcher:
@@ -390,24 +381,18 @@ class TopicMatcher:
         span: tuple[int, int] | None,
         text: str,
     ) -> TopicMatch:
-        parts = [_lexical_reason(m.place, m.written) for m in place_hits]
+        reasons = [MatchReason("mention", m.written, m.place) for m in place_hits]
         if span is not None:
-            parts.append(_lexical_reason(None, _quote(text, *span)))
-        ru = "; ".join(p[0] for p in parts)
-        en = "; ".join(p[1] for p in parts)
-        reason = ru if _topic_language(topic) == "ru" else en
-        return TopicMatch(topic, 1.0, reason, ru, en, "lexical")
+            reasons.append(MatchReason("mention", _quote(text, *span)))
+        return TopicMatch(topic, 1.0, tuple(reasons), "lexical")
 
     def _semantic_match(
         self, topic: str, ev: TopicEvidence, place_hits: Sequence[Mention]
     ) -> TopicMatch:
         cosine, margin = ev.similarity or 0.0, ev.margin or 0.0
-        parts = [_lexical_reason(m.place, m.written) for m in place_hits]
-        parts.append((f"близко по смыслу ({cosine:.2f})", f"close in meaning ({cosine:.2f})"))
-        ru = "; ".join(p[0] for p in parts)
-        en = "; ".join(p[1] for p in parts)
-        reason = ru if _topic_language(topic) == "ru" else en
-        return TopicMatch(topic, margin, reason, ru, en, "semantic")
+        reasons = [MatchReason("mention", m.written, m.place) for m in place_hits]
+        reasons.append(MatchReason("meaning", cosine=cosine))
+        return TopicMatch(topic, margin, tuple(reasons), "semantic")
 
     # -- vectors
 
