@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunking import split_sentences
 from index.embedder import load_embedder
 from index.settings import REPO_ROOT, IndexSettings
+from nlp.sentences import split_sentences
 
 XQUAD = REPO_ROOT.parent / "shared" / "eval" / "converted" / "xquad"
 

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from index.chunking import chunk_document, passage_text, split_sentences
+from index.chunking import chunk_document, passage_text
 from index.cleaning import clean_document
 from index.documents import Chunk, Document
 from index.embedder import BACKEND, EmbedderIdentity, TokenEmbedder, load_embedder
@@ -59,6 +59,7 @@ from index.runtime import configure_threads
 from index.settings import REPO_ROOT, IndexSettings
 from index.store import read_current, write_generation
 from index.tokens import TOKEN_LAYER, ChunkTokens, TokenCodec, pack
+from nlp.sentences import split_sentences
 
 EVAL = Path("/work/shared/eval")
 WIKINEWS = EVAL / "nerel-wikinews-ru" / "nerel_v1.1_wikinews_ru.jsonl"

@@ -33,6 +33,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from evaluation.research import hub_scores, text_language  # noqa: E402
+from nlp.language import strip_stress  # noqa: E402
+from nlp.names import name_keys  # noqa: E402
 from rag.retrieval.fusion import (  # noqa: E402
     DEFAULT,
     WITH_USE,
@@ -40,7 +42,7 @@ from rag.retrieval.fusion import (  # noqa: E402
     candidate_pool,
     fused_scores,
 )
-from rag.retrieval.lexical import LexicalIndex, name_keys, strip_stress  # noqa: E402
+from rag.retrieval.lexical import LexicalIndex  # noqa: E402
 
 EVAL = Path("/work/shared/eval/converted")
 CACHE = REPO / "var" / "cache" / "retrieval"

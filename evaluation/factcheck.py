@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from index.chunking import split_sentences
 from nlp.entities import find_entities
+from nlp.sentences import split_sentences
 from rag.answering.question import analyse
 from rag.factcheck.checker import FactChecker, decide
 from rag.factcheck.compare import compare

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from index.chunking import chunk_document, passage_text, split_sentences
+from index.chunking import chunk_document, passage_text
 from index.dedup import near_duplicate_groups
 from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import Embedder, EmbedderIdentity, TokenEmbedder, Vectors
@@ -41,6 +41,7 @@ from index.tokens import (
     TOKEN_LAYER,
     ChunkTokens,
 )
+from nlp.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 

@@ -13,48 +13,10 @@ Chunks never cross a paragraph break ("\\n\\n"), so a citation never glues two p
 
 from __future__ import annotations
 
-import itertools
-import re
-
-from razdel import sentenize
-
 from index.documents import Chunk, Document
+from nlp.sentences import Span, paragraph_spans, split_sentences
 
-PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 LONG_SENTENCE_FACTOR = 3  # a sentence longer than this many max_chars is cut into pieces
-
-Span = tuple[int, int]
-
-
-def _paragraph_spans(text: str) -> list[Span]:
-    spans: list[Span] = []
-    start = 0
-    for match in PARAGRAPH_BREAK.finditer(text):
-        spans.append((start, match.start()))
-        start = match.end()
-    spans.append((start, len(text)))
-    return spans
-
-
-# Scraped text often loses the space after a full stop ("сотрудничества.По словам"): razdel
-# keeps such pairs together, so they are cut where a word of 2+ lower-case letters ends with
-# sentence punctuation and an upper-case letter follows at once.
-_GLUED = re.compile(r"(?:(?<=[a-zа-яё]{2}[.!?])|(?<=[»\"”][.!?]))(?=[A-ZА-ЯЁ][a-zа-яё])")
-
-
-def _unglue(text: str, start: int, end: int) -> list[Span]:
-    cuts = [start, *(start + m.start() for m in _GLUED.finditer(text[start:end])), end]
-    return [(a, b) for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
-
-
-def split_sentences(text: str) -> list[Span]:
-    """(start, end) offsets of the sentences of `text`; none crosses a paragraph break."""
-    spans: list[Span] = []
-    for p_start, p_end in _paragraph_spans(text):
-        for sentence in sentenize(text[p_start:p_end]):
-            if sentence.text.strip():
-                spans.extend(_unglue(text, p_start + sentence.start, p_start + sentence.stop))
-    return spans
 
 
 def _cut_long(text: str, span: Span, max_chars: int) -> list[Span]:
@@ -100,7 +62,7 @@ def chunk_document(doc: Document, max_chars: int = 700, overlap_sentences: int =
         raise ValueError("max_chars must be positive and overlap_sentences non-negative")
     text = doc.text
     by_paragraph: dict[int, list[Span]] = {}
-    paragraphs = _paragraph_spans(text)
+    paragraphs = paragraph_spans(text)
     p = 0
     for span in split_sentences(text):
         while span[0] >= paragraphs[p][1] and p + 1 < len(paragraphs):

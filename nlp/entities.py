@@ -9,27 +9,22 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import iuliia
 
 from nlp.chinese import pinyin_name
+from nlp.names import capitalised_runs
+from nlp.stopwords import EN_FUNCTION_WORDS
+from nlp.titles import english_title_alternation
 
-_EN_NAME = re.compile(
-    r"(?<![\w-])(?:[A-Z][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+the\s+|of\s+|de\s+|van\s+)?"
-    r"(?:[A-Z][\w'’-]*|[A-Z]{2,}))*"
-)
-_EN_STOP = {
-    "The", "A", "An", "This", "That", "These", "Those", "It", "In", "On", "At", "As", "By",
-    "For", "With", "And", "But", "Or", "If", "When", "After", "Before", "During", "According",
-    "He", "She", "They", "We", "I", "You", "His", "Her", "Their", "Our", "Its", "Thank",
-}  # fmt: skip
 _DEMONYM = re.compile(r"(ian|ese|ish|ean|ic)$")
-_PERSON_TITLES = re.compile(
-    r"\b(Mayor|President|Minister|Governor|Chairman|Chairwoman|Head|Director|Deputy|CEO|Mr|Ms"
-    r"|Mrs|Dr)\.?\s+"
-)
+
+
+@lru_cache(maxsize=1)
+def _person_titles() -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{english_title_alternation()})\.?\s+")
 
 
 @dataclass(frozen=True)
@@ -51,17 +46,16 @@ def latin(name: str) -> str:
 
 def english_entities(text: str) -> list[Entity]:
     found: list[Entity] = []
-    for m in _EN_NAME.finditer(text):
-        words = m.group(0)
-        start = m.start()
+    for start, end in capitalised_runs(text):
+        words = text[start:end]
         first = words.split()[0]
-        if first in _EN_STOP:
+        if first.lower() in EN_FUNCTION_WORDS:
             rest = words[len(first) :].lstrip()
             if not rest:
                 continue
-            start = m.end() - len(rest)
+            start = end - len(rest)
             words = rest
-        titles = list(_PERSON_TITLES.finditer(words))
+        titles = list(_person_titles().finditer(words))
         if titles:  # "Moscow Mayor Sergey Sobyanin" -> the person after the last title word
             cut = titles[-1].end()
             start += cut

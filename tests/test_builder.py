@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 
 from index.builder import UpdateReport, plan_update, update_index, with_content_hash
-from index.chunking import chunk_document, split_sentences
+from index.chunking import chunk_document
 from index.documents import Document, SentenceSpan
 from index.embedder import EmbedderIdentity, Vectors
 from index.errors import CorruptIndexError, IncompatibleIndexError
 from index.settings import IndexSettings
 from index.store import IndexSnapshot
+from nlp.sentences import split_sentences
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import pytest
 
 from nlp.chinese import pinyin_name
 from nlp.entities import latin
-from rag.retrieval.lexical import name_key
+from nlp.names import name_key
 
 
 @pytest.mark.parametrize(

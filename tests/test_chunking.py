@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 
-from index.chunking import chunk_document, split_sentences
+from index.chunking import chunk_document
 from index.cleaning import clean_document
 from index.documents import Document, RawDocument
 from index.settings import REPO_ROOT
+from nlp.sentences import split_sentences
 
 CORPUS = REPO_ROOT / "data" / "corpus"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from evaluation.research import hub_scores, text_language
+from nlp.names import name_keys
 from rag.retrieval.fusion import (
     DEFAULT,
     FusionParams,
@@ -13,7 +14,7 @@ from rag.retrieval.fusion import (
     fused_scores,
     zscore,
 )
-from rag.retrieval.lexical import LexicalIndex, name_keys
+from rag.retrieval.lexical import LexicalIndex
 
 
 def test_text_language() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from rag.retrieval.lexical import LexicalIndex, name_key, name_keys, script, tokens
+from nlp.language import script
+from nlp.names import name_key, name_keys
+from rag.retrieval.lexical import LexicalIndex, tokens
 
 
 def test_tokens_stem_russian_and_english_per_word() -> None:

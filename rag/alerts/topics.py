@@ -38,10 +38,13 @@ import numpy.typing as npt
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_RUSSIAN
 
-from index.chunking import split_sentences
 from index.documents import Document
 from index.embedder import Embedder
+
+# Margin over the topic's background cosine (see the module docstring). Calibrated on the dev half
+from nlp.language import script, strip_stress
 from nlp.morph import analyser
+from nlp.names import name_key
 from nlp.places import (
     Mention,
     ancestors,
@@ -49,7 +52,7 @@ from nlp.places import (
     is_city_or_region,
     topic_places,
 )
-from rag.retrieval.lexical import name_key, script, strip_stress
+from nlp.sentences import split_sentences
 
 # Margin over the topic's background cosine (see the module docstring). Calibrated on the dev half
 # of tests/data/topics.jsonl (max F0.5 of the combined matcher) by

@@ -17,6 +17,7 @@ from index.embedder import Vectors
 from index.store import IndexSnapshot
 from nlp.dates import parse_date
 from nlp.entities import Entity, RussianNer, find_entities, latin
+from nlp.names import name_keys
 from nlp.places import ancestors, find_places, topic_places
 from nlp.quantities import Quantity, find_quantities, render_english
 from nlp.roles import role_before
@@ -26,7 +27,6 @@ from rag.answering.question import QType, Question
 from rag.answering.selector import CROSS_LANGUAGE_OFFSET, load_selector, views_of
 from rag.answering.sentence_features import content_stems, feature_matrix
 from rag.retrieval.hits import Hit
-from rag.retrieval.lexical import name_keys
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from index.chunking import split_sentences
+from nlp.sentences import split_sentences
 from rag.answering.answer import Answer, Citation
 from rag.answering.question import Question
 from rag.provider_errors import describe_provider_error

@@ -17,11 +17,11 @@ import numpy as np
 import numpy.typing as npt
 
 from nlp.morph import analyser, lemma
+from nlp.names import capitalised_runs, name_keys
 from nlp.places import find_places
 from nlp.quantities import find_quantities
 from nlp.when import TIME_EXPRESSION
 from rag.answering.question import QType, Question
-from rag.retrieval.lexical import name_keys
 
 FEATURES = (
     "similarity",  # question vs sentence cosine, language offset added
@@ -81,7 +81,6 @@ def _new_names(question_stems: set[str], sentence: str) -> bool:
     return any(m.group().lower()[:5] not in question_stems for m in _NAME.finditer(" " + sentence))
 
 
-_EN_CAPITALISED_RUN = re.compile(r"(?<![\w.])[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*")
 _PERSON_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 
 
@@ -96,9 +95,9 @@ def names_new_person(question_stems: set[str], sentence: str) -> bool:
         parses = analyser().parse(word)
         if parses and _PERSON_GRAMMEMES & set(parses[0].tag.grammemes):
             return True
-    for m in _EN_CAPITALISED_RUN.finditer(sentence):
-        words = m.group().split()
-        if m.start() == 0 or len(words) != 2 or find_places(m.group()):
+    for start, end in capitalised_runs(sentence, joined=False):
+        words = sentence[start:end].split()
+        if start == 0 or len(words) != 2 or find_places(sentence[start:end]):
             continue  # a sentence's first word, an organisation's longer name, "New York"
         if not {w.lower()[:5] for w in words} & question_stems:
             return True

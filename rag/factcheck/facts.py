@@ -16,9 +16,12 @@ from datetime import date
 from nlp.countries import find_countries
 from nlp.dates import find_dates
 from nlp.entities import Entity
+from nlp.names import name_key
+from nlp.negation import is_negated
 from nlp.quantities import Quantity, find_quantities
+from nlp.stopwords import EN_FUNCTION_WORDS
+from nlp.titles import title_classes
 from rag.factcheck.claims import is_english_predicate
-from rag.retrieval.lexical import name_key
 
 MISMATCH_KINDS = (
     "number", "date", "person", "organisation", "place", "role", "nationality", "negation",
@@ -112,18 +115,6 @@ class Comparison:
 
 _I = re.IGNORECASE
 _YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?:\s*[-–]\s*((?:19|20)?\d\d))?(?![\d])")
-_NEGATION = {
-    "ru": re.compile(
-        r"(?<![\w-])(?:не(?!\s+(?:менее|более|только|раз|позднее|ранее|считая)\b)|ни|нет"
-        r"|никогда|никто|ничего|отказал\w*|отказа\w*)(?![\w-])",
-        _I,
-    ),
-    "en": re.compile(
-        r"\b(?:not|never|no|none|nobody|nothing|neither|nor|refused|declined|failed\s+to)\b"
-        r"(?!\s+(?:less|more|later|earlier|only)\b)|n['’]t\b",
-        _I,
-    ),
-}
 _ACTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("chair", re.compile(
         r"под\s+(?:председательством|руководством)|председательствова\w*|провел\w*\s+заседани\w*"
@@ -145,29 +136,6 @@ _NOMINAL = re.compile(r"(?:ани[еяюи]\w*|ство\w*|ств\w*|встре�
 _AGENT_PHRASE = re.compile(r"^под\s", _I)
 # Acts that exclude each other for one person in one event: signing is not chairing.
 EXCLUSIVE_ACTIONS = frozenset({"sign", "chair"})
-# Titles written before a name, by class: "мэр Москвы", "Mayor", "руководитель МИК".
-_TITLES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("deputy mayor", re.compile(
-        r"(?<![\w-])(?:заммэра|заместител\w*\s+мэра|вице-мэр\w*|deputy\s+mayor)", _I
-    )),
-    ("vice-governor", re.compile(
-        r"(?<![\w-])(?:вице-губернатор\w*|заместител\w*\s+губернатора|vice-governor"
-        r"|deputy\s+governor)",
-        _I,
-    )),
-    ("mayor", re.compile(r"(?<![\w-])(?:мэр\w*|градоначальник\w*|mayor)", _I)),
-    ("governor", re.compile(r"(?<![\w-])(?:губернатор\w*|governor)", _I)),
-    ("president", re.compile(r"(?<![\w-])(?:президент\w*|president)", _I)),
-    ("chairman", re.compile(
-        r"(?<![\w-])(?:председател(?!ьств)\w*|chairman|chairwoman|chairperson|chair)", _I
-    )),
-    ("minister", re.compile(r"(?<![\w-])(?:министр\w*|minister)", _I)),
-    ("head", re.compile(
-        r"(?<![\w-])(?:руководител\w*|глав[аеуы]\b|директор\w*|гендиректор\w*|head|director"
-        r"|chief|ceo)",
-        _I,
-    )),
-)  # fmt: skip
 # Words before a name that may hold its titles ("Вице-губернатор области, председатель
 # комитета ... Дмитрий Ялов"); the window stops at the previous name.
 _TITLE_WINDOW = 12
@@ -232,7 +200,7 @@ def titles_before(text: str, start: int, floor: int = 0) -> tuple[frozenset[str]
         return None
     window = text[floor + words[0].start() : start]
     found: list[tuple[int, int, str]] = []
-    for cls, pattern in _TITLES:  # specific titles first: "заместитель мэра" is no "мэр"
+    for cls, pattern in title_classes():  # specific titles first: "заместитель мэра" is no "мэр"
         for m in pattern.finditer(window):
             if not any(m.start() < end and start < m.end() for start, end, _ in found):
                 found.append((m.start(), m.end(), cls))
@@ -243,17 +211,15 @@ def titles_before(text: str, start: int, floor: int = 0) -> tuple[frozenset[str]
 
 
 _LEADING = re.compile(r"^\W*([A-Z][\w'’-]+)\s+([\w'’-]+)")
-_NOT_NAMES = frozenset(
-    "The A An This That These Those It He She They We I You There Here Its His Her Their Our "  # noqa: SIM905
-    "Some Many Most All Each Every No None Both More Less Over About Nearly Almost".split()
-)
 
 
 def leading_name(text: str) -> Entity | None:
     """An English sentence's first word when it is a one-word name before a verb ("Sobyanin
     chaired ..."): the capitalised-run heuristic skips every sentence-initial word."""
     m = _LEADING.match(text)
-    if m is None or m.group(1) in _NOT_NAMES or not is_english_predicate(m.group(2)):
+    if m is None or m.group(1).lower() in EN_FUNCTION_WORDS:
+        return None
+    if not is_english_predicate(m.group(2)):
         return None
     word = m.group(1)
     return Entity("NAME", word, word, m.start(1), m.end(1))
@@ -304,7 +270,6 @@ def extract_facts(text: str, language: str, entities: Sequence[Entity]) -> Facts
         for kind, pattern in _ACTIONS
         for m in pattern.finditer(text)
     )
-    negation = _NEGATION.get(language, _NEGATION["en"])
     return Facts(
         text=text,
         language=language,
@@ -313,7 +278,7 @@ def extract_facts(text: str, language: str, entities: Sequence[Entity]) -> Facts
         dates=dates,
         names=tuple(names),
         countries=tuple(find_countries(text)),
-        negated=bool(negation.search(text)),
+        negated=is_negated(text, language),
         actions=actions,
         titles=tuple(titles),
     )

@@ -12,10 +12,13 @@ from index.embedder import Embedder, TokenEmbedder, Vectors
 from index.store import IndexSnapshot
 from index.tokens import TokenStates, maxsim
 from nlp.dates import parse_date
+
+# "Latest" questions: passages within this cosine of the most relevant one count as equally
+from nlp.names import name_keys
 from rag.answering.question import Question
 from rag.retrieval.fusion import DEFAULT, WITH_USE, FusionParams, candidate_pool, fuse, zscore
 from rag.retrieval.hits import Hit
-from rag.retrieval.lexical import LexicalIndex, name_keys
+from rag.retrieval.lexical import LexicalIndex
 
 # "Latest" questions: passages within this cosine of the most relevant one count as equally
 # relevant and are ordered newest first (e5 cosines of on-topic passages differ by ~0.01-0.03).

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from index.chunking import split_sentences
 from index.documents import Document
 from nlp.dates import parse_date
+from nlp.sentences import split_sentences
 from rag.alerts.agreements.lexicon import EN_CANCEL, RU_CANCEL
 from rag.alerts.agreements.sentence import (
     Finding,

@@ -69,9 +69,8 @@ EN_CANCEL = re.compile(
     r"|tore up|rescind\w*|shelved|fell through|falls? through)\b",
     re.IGNORECASE,
 )
-RU_NEGATION = {"не", "ни", "без", "нет"}
-EN_NEGATION = {"not", "n't", "never", "no", "failed", "fail", "fails", "refused", "refuses",
-                "without", "declined", "rejected", "unable"}  # fmt: skip
+# Absence words that negate a predicate after them ("without signing"); negators: nlp.negation.
+ABSENCE = {"без", "without"}
 # Words before a predicate that make it hypothetical, normative or a proposal.
 RU_MODAL = {"мочь", "смочь", "можно", "нужно", "надо", "необходимо", "следует", "стоить",
              "хотеть", "предложить", "предлагать", "призвать", "призывать", "стремиться",

@@ -11,34 +11,39 @@ from nlp.countries import find_countries
 from nlp.dates import find_dates
 from nlp.entities import RussianNer, latin
 from nlp.morph import analyser
+from nlp.names import capitalised_runs, name_key
+from nlp.titles import english_title_alternation, english_title_words
 from rag.alerts.agreements.document import document_sentences
 from rag.alerts.agreements.lexicon import ATTRIBUTION, CYRILLIC, MAX_PARTIES, RU_CANCEL
 from rag.alerts.agreements.sentence import sign_kind
 from rag.alerts.agreements.tokens import tokenise
-from rag.retrieval.lexical import name_key
 
-_EN_RUN = re.compile(
-    r"(?<![\w-])(?:[A-Z][\w'’&.-]*|[A-Z0-9]{2,}[\w-]*)"
-    r"(?:\s+(?:of\s+|for\s+|de\s+|and\s+(?=[A-Z][\w-]*\s+(?:Institute|University|Technology"
-    r"|Science|Research|Development))|&\s+)?(?:[A-Z][\w'’&.-]*|[A-Z0-9]{2,}[\w-]*))*"
-)
-_EN_SKIP = {
+_EN_WORDS_NOT_PARTIES = {
     "the", "a", "an", "this", "that", "these", "those", "it", "in", "on", "at", "as", "by",
     "for", "with", "and", "but", "or", "if", "when", "after", "before", "during", "under",
     "according", "he", "she", "they", "we", "i", "you", "his", "her", "their", "our", "its",
     "both", "two", "three", "officials", "today", "yesterday", "local",
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday", "mr", "ms", "dr", "mayor", "president", "minister", "governor",
-    "ceo", "chairman", "head", "director", "deputy", "professor", "sign", "signs", "signed",
+    "saturday", "sunday", "sign", "signs", "signed",
     "agree", "agrees", "agreed", "partner", "partners", "join", "joins", "team", "teams", "to",
     "will", "plan", "plans", "memorandum", "understanding", "agreement", "deal", "mou",
     "partnership", "contract", "roadmap", "accord", "pact", "alliance", "intent", "letter",
 }  # fmt: skip
-_EN_PERSON_BEFORE = re.compile(
-    r"(?:Mayor|President|Minister|Governor|Chairman|Chairwoman|CEO|Director|Deputy|Head"
-    r"|Professor|Dr|Mr|Ms|Mrs|chief|executive|founder|rector|said|says|told)\.?\s*$"
-)
+
+
+@lru_cache(maxsize=1)
+def _en_skip() -> frozenset[str]:
+    """Words a capitalised run of a party never starts or ends with: the above and titles."""
+    return frozenset(_EN_WORDS_NOT_PARTIES) | english_title_words()
+
+
+@lru_cache(maxsize=1)
+def _en_person_before() -> re.Pattern[str]:
+    titles = english_title_alternation()
+    return re.compile(rf"(?:{titles}|{titles.lower()}|said|says|told)\.?\s*$")
+
+
 _EN_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ese|ish|ic|i)$")
 _EN_GENERIC = {"AI", "IT", "EV", "EVs", "IoT", "5G", "6G", "R&D", "GDP", "CEO", "USD", "Series"}
 # A capitalised run that names an event ("the Hannover Messe trade fair", "... forum").
@@ -59,13 +64,12 @@ _QUOTES = "«»\"“”„'()[]"
 def _en_entities(sentence: str) -> list[tuple[str, int, int, bool]]:
     """(name, start, end, is_place) from capitalised runs; persons and descriptors skipped."""
     out: list[tuple[str, int, int, bool]] = []
-    for m in _EN_RUN.finditer(sentence):
-        words = m.group().split()
-        start = m.start()
-        while words and words[0].lower().strip(".") in _EN_SKIP:
+    for start, end in capitalised_runs(sentence):
+        words = sentence[start:end].split()
+        while words and words[0].lower().strip(".") in _en_skip():
             start = sentence.index(words[1], start + len(words[0])) if len(words) > 1 else -1
             words = words[1:]
-        while words and words[-1].lower().strip(".,") in _EN_SKIP:
+        while words and words[-1].lower().strip(".,") in _en_skip():
             words = words[:-1]
         if not words or start < 0:
             continue
@@ -74,7 +78,7 @@ def _en_entities(sentence: str) -> list[tuple[str, int, int, bool]]:
             name = re.split(r"['’]s\s+", name)[-1]
             start = sentence.index(name, start)
         name = re.sub(r"['’]s$", "", name)
-        if len(name) < 2 or any(w.lower() in _EN_SKIP for w in name.split()[:1]):
+        if len(name) < 2 or any(w.lower() in _en_skip() for w in name.split()[:1]):
             continue
         if " " not in name and _EN_DEMONYM.match(name) and find_countries(name):
             continue  # "Chinese", "Korean": a descriptor, not a party
@@ -84,7 +88,7 @@ def _en_entities(sentence: str) -> list[tuple[str, int, int, bool]]:
             or _EVENT_AFTER.match(sentence[start + len(name) :])
         ):
             continue
-        if _EN_PERSON_BEFORE.search(sentence[:start]):
+        if _en_person_before().search(sentence[:start]):
             continue
         if re.search(r"\bat\s+(?:the\s+)?$", sentence[:start]):
             continue  # a venue

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from nlp.dates import find_dates
+from nlp.negation import has_negator
 from rag.alerts.agreements.lexicon import (
+    ABSENCE,
     BACKGROUND,
     CUE_WINDOW,
     EN_MODAL,
-    EN_NEGATION,
     EN_NOMINAL,
     EN_NOUNS,
     EN_PAST_PHRASES,
@@ -28,7 +29,6 @@ from rag.alerts.agreements.lexicon import (
     OPINION_AFTER_AGREED,
     RU_FORM,
     RU_MODAL,
-    RU_NEGATION,
     RU_NOMINAL,
     RU_NOUNS,
     RU_PAST_PHRASES,
@@ -135,7 +135,7 @@ def _status(tokens: Sequence[Token], i: int, kind_of_predicate: str) -> str | No
     t = tokens[i]
     before = _window_before(tokens, i)
     words = {x.lower for x in before} | {x.lemma for x in before}
-    if words & (RU_NEGATION | EN_NEGATION) or words & (RU_MODAL | EN_MODAL):
+    if has_negator(words) or words & ABSENCE or words & (RU_MODAL | EN_MODAL):
         return None
     if t.pos:
         if t.pos == "PRTF":  # attributive "подписанного соглашения": a reference, not a report

@@ -1,0 +1,53 @@
+"""Negation and refusal words of both languages, in one place.
+
+The fact-checker asks whether a sentence is negated ("did not sign", "не подписал"), the
+agreement detector whether a predicate is ("refused to sign"). Comparatives built on a negation
+word read as bounds, not as negation: "не более 20" is "at most 20", "no later than" a date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+_NEGATORS = {
+    "ru": ("не", "ни", "нет", "никогда", "никто", "ничего", r"отказа\w*"),
+    "en": ("not", "n't", "never", "no", "none", "nobody", "nothing", "neither", "nor",
+           "refused", "refuses", "declined", "rejected", "unable", "failed", "fail", "fails"),
+}  # fmt: skip
+# Words after which a negator makes a bound or a comparison ("не менее", "no more than").
+_BOUND_AFTER = {
+    "ru": ("менее", "более", "только", "раз", "позднее", "ранее", "считая"),
+    "en": ("less", "more", "later", "earlier", "only"),
+}
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(w.replace("'", "['’]") if "\\" not in w else w for w in words)
+
+
+@lru_cache(maxsize=2)
+def _sentence_pattern(language: str) -> re.Pattern[str]:
+    words = _alternation(_NEGATORS[language])
+    bounds = _alternation(_BOUND_AFTER[language])
+    # "n't" is glued to its verb ("didn't"), every other negator is a word of its own.
+    return re.compile(
+        rf"(?:(?<![\w-])|(?=n['’]t))(?:{words})(?![\w-])(?!\s+(?:{bounds})\b)", re.IGNORECASE
+    )
+
+
+def is_negated(sentence: str, language: str) -> bool:
+    """Whether a negation or refusal word negates something in the sentence."""
+    return bool(_sentence_pattern(language if language in _NEGATORS else "en").search(sentence))
+
+
+@lru_cache(maxsize=1)
+def _word_pattern() -> re.Pattern[str]:
+    return re.compile(rf"(?:{_alternation([*_NEGATORS['ru'], *_NEGATORS['en']])})", re.IGNORECASE)
+
+
+def has_negator(words: Iterable[str]) -> bool:
+    """Whether one of the words (forms or lemmas, either language) is a negation or refusal."""
+    pattern = _word_pattern()
+    return any(pattern.fullmatch(w) for w in words)
