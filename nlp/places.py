@@ -5,10 +5,10 @@ a subscription to "Beijing" must not fire on Shenzhen, and "Ленинградс
 on Moscow. So places form a small tree (country -> region -> city); a topic naming a place
 matches that place or anything under it, never its parent or siblings.
 
-Countries come from `nlp.countries` (owned elsewhere); this table only adds the cities and
-regions that innovation news keeps naming, with their country, and fixes two readings that
-matter for subscriptions: "Северная Корея"/"North Korea" is not South Korea, and "английский
-язык"/"English language" is not the United Kingdom.
+Countries come from `nlp.countries` (owned elsewhere); this table (`data/places.json`) only
+adds the cities and regions that innovation news keeps naming, with their country, and fixes two
+readings that matter for subscriptions: "Северная Корея"/"North Korea" is not South Korea, and
+"английский язык"/"English language" is not the United Kingdom.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypedDict, cast
 
 from nlp.countries import find_countries
+from nlp.resources import load_json
 
 
 @dataclass(frozen=True)
@@ -28,79 +30,23 @@ class Place:
     stems: tuple[str, ...]  # word-initial, lower case; a space stands for any separator
 
 
-# Cities and regions; capitals are also in `nlp.countries` as part of their country.
-_PLACES: tuple[Place, ...] = (
-    Place("Moscow", "Москва", "Russia", ("москв", "москов", "moscow", "muscovite")),
-    Place("Moscow Region", "Московская область", "Russia", (
-        "московская област", "московской област", "московскую област", "московскую област",
-        "подмосков", "moscow region", "moscow oblast")),
-    Place("Saint Petersburg", "Санкт-Петербург", "Russia", (
-        "санкт петербург", "петербург", "питер", "st petersburg", "saint petersburg",
-        "sankt peterburg")),
-    Place("Leningrad Region", "Ленинградская область", "Russia", (
-        "ленинградская област", "ленинградской област", "ленинградскую област", "ленобласт",
-        "leningrad region", "leningrad oblast")),
-    Place("Gatchina", "Гатчина", "Leningrad Region", ("гатчин", "gatchina")),
-    Place("Vsevolozhsk", "Всеволожск", "Leningrad Region", ("всеволожск", "vsevolozhsk")),
-    Place("Kazan", "Казань", "Russia", ("казан", "kazan")),
-    Place("Novosibirsk", "Новосибирск", "Russia", ("новосибирск", "novosibirsk")),
-    Place("Yekaterinburg", "Екатеринбург", "Russia", ("екатеринбург", "yekaterinburg")),
-    Place("Kaliningrad", "Калининград", "Russia", ("калининград", "kaliningrad")),
-    Place("Beijing", "Пекин", "China", ("пекин", "beijing", "peking")),
-    Place("Zhongguancun", "Чжунгуаньцунь", "Beijing", (
-        "чжунгуаньцун", "чжунгуанцун", "zhongguancun", "zgc")),
-    Place("Shanghai", "Шанхай", "China", ("шанха", "shanghai")),
-    Place("Guangdong", "Гуандун", "China", ("гуандун", "guangdong")),
-    Place("Shenzhen", "Шэньчжэнь", "Guangdong", ("шэньчжэн", "шеньчжен", "shenzhen")),
-    Place("Guangzhou", "Гуанчжоу", "Guangdong", ("гуанчжоу", "guangzhou")),
-    Place("Dongguan", "Дунгуань", "Guangdong", ("дунгуан", "dongguan")),
-    Place("Hangzhou", "Ханчжоу", "China", ("ханчжоу", "hangzhou")),
-    Place("Wuhan", "Ухань", "China", ("ухан", "wuhan")),
-    Place("Hong Kong", "Гонконг", "China", ("гонконг", "hong kong")),
-    Place("Seoul", "Сеул", "South Korea", ("сеул", "seoul")),
-    Place("Busan", "Пусан", "South Korea", ("пусан", "busan")),
-    Place("Pyeongtaek", "Пхёнтхэк", "South Korea", ("пхёнтхэк", "пхентхэк", "pyeongtaek")),
-    Place("Tokyo", "Токио", "Japan", ("токио", "tokyo")),
-    Place("Osaka", "Осака", "Japan", ("осак", "osaka")),
-    Place("Almaty", "Алматы", "Kazakhstan", ("алмат", "алма-ат", "almaty", "alma-ata")),
-    Place("Astana", "Астана", "Kazakhstan", ("астан", "astana")),
-    Place("Minsk", "Минск", "Belarus", ("минск", "minsk")),
-    Place("Tashkent", "Ташкент", "Uzbekistan", ("ташкент", "tashkent")),
-    Place("New Delhi", "Нью-Дели", "India", ("нью-дели", "new delhi")),
-    Place("Bangalore", "Бангалор", "India", ("бангалор", "bangalore", "bengaluru")),
-    Place("Mumbai", "Мумбаи", "India", ("мумба", "mumbai", "bombay")),
-    Place("Berlin", "Берлин", "Germany", ("берлин", "berlin")),
-    Place("Munich", "Мюнхен", "Germany", ("мюнхен", "munich")),
-)  # fmt: skip
+class _Table(TypedDict):
+    places: list[dict[str, Any]]  # the fields of `Place`
+    country_adjectives: dict[str, list[str]]  # Russian adjectives `nlp.countries` misses
+    country_ru: dict[str, str]  # Russian names of the countries of `nlp.countries`
 
-# Russian adjectives `nlp.countries` misses ("бразильского" is not "бразили-"), by country.
-_COUNTRY_ADJECTIVES: dict[str, tuple[str, ...]] = {
-    "Brazil": ("бразильск", "brazilian"), "India": ("индийск",), "Mexico": ("мексиканск",),
-    "Canada": ("канадск",), "Iran": ("иранск", "iranian"), "Israel": ("израильск",),
-    "Egypt": ("египетск", "egyptian"), "Vietnam": ("вьетнамск", "vietnamese"),
-    "Singapore": ("сингапурск", "singaporean"), "Indonesia": ("индонезийск", "indonesian"),
-    "Australia": ("австралийск", "australian"), "Argentina": ("аргентинск",),
-    "Georgia": ("грузинск",), "Mongolia": ("mongolian",), "Cuba": ("кубинск",),
-}  # fmt: skip
 
-# Russian names of the countries of `nlp.countries` that news in this corpus names most.
-COUNTRY_RU: dict[str, str] = {
-    "Russia": "Россия", "China": "Китай", "South Korea": "Южная Корея", "North Korea": "КНДР",
-    "Japan": "Япония", "United States": "США", "United Kingdom": "Великобритания",
-    "Germany": "Германия", "France": "Франция", "Italy": "Италия", "Spain": "Испания",
-    "India": "Индия", "Kazakhstan": "Казахстан", "Belarus": "Беларусь", "Ukraine": "Украина",
-    "Turkey": "Турция", "Iran": "Иран", "Israel": "Израиль", "Brazil": "Бразилия",
-    "Canada": "Канада", "Vietnam": "Вьетнам", "Singapore": "Сингапур",
-    "United Arab Emirates": "ОАЭ", "Finland": "Финляндия", "Sweden": "Швеция",
-    "Norway": "Норвегия", "Poland": "Польша", "Uzbekistan": "Узбекистан", "Armenia": "Армения",
-    "Azerbaijan": "Азербайджан", "Georgia": "Грузия", "Mongolia": "Монголия", "Egypt": "Египет",
-    "Saudi Arabia": "Саудовская Аравия", "Indonesia": "Индонезия", "Thailand": "Таиланд",
-    "Australia": "Австралия", "Switzerland": "Швейцария", "Netherlands": "Нидерланды",
-    "Austria": "Австрия", "Czech Republic": "Чехия", "Serbia": "Сербия", "Cuba": "Куба",
-    "Mexico": "Мексика", "Argentina": "Аргентина", "South Africa": "ЮАР", "Pakistan": "Пакистан",
-}  # fmt: skip
+@lru_cache(maxsize=1)
+def _table() -> tuple[dict[str, Place], dict[str, tuple[str, ...]], dict[str, str]]:
+    """Cities and regions by English name, extra country adjectives, Russian country names."""
+    raw = cast(_Table, load_json("places"))
+    places = {
+        p["name_en"]: Place(p["name_en"], p["name_ru"], p["parent"], tuple(p["stems"]))
+        for p in raw["places"]
+    }
+    adjectives = {k: tuple(v) for k, v in raw["country_adjectives"].items()}
+    return places, adjectives, raw["country_ru"]
 
-_BY_NAME = {p.name_en: p for p in _PLACES}
 
 # Rewrites applied before country lookup (see the module docstring); same length keeps offsets.
 _NORTH_KOREA = re.compile(
@@ -129,7 +75,8 @@ def _stem_regex(stem: str) -> str:
 
 @lru_cache(maxsize=1)
 def _place_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    named = [(p.name_en, p.stems) for p in _PLACES] + list(_COUNTRY_ADJECTIVES.items())
+    places, adjectives, _ = _table()
+    named = [(p.name_en, p.stems) for p in places.values()] + list(adjectives.items())
     return [
         (name, re.compile("|".join(_stem_regex(s) for s in stems), re.IGNORECASE))
         for name, stems in named
@@ -194,18 +141,19 @@ def find_places(text: str) -> list[Mention]:
 def ancestors(place: str) -> list[str]:
     """The place, then the region and country it lies in."""
     chain = [place]
-    while (p := _BY_NAME.get(chain[-1])) is not None and p.parent and len(chain) < 6:
+    while (p := _table()[0].get(chain[-1])) is not None and p.parent and len(chain) < 6:
         chain.append(p.parent)
     return chain
 
 
 def is_city_or_region(place: str) -> bool:
-    return place in _BY_NAME
+    return place in _table()[0]
 
 
 def name_ru(place: str) -> str:
-    p = _BY_NAME.get(place)
-    return p.name_ru if p else COUNTRY_RU.get(place, place)
+    places, _, country_ru = _table()
+    p = places.get(place)
+    return p.name_ru if p else country_ru.get(place, place)
 
 
 def topic_places(topic: str) -> tuple[list[str], str]:

@@ -6,11 +6,11 @@ English name finder cuts a title off the name after it, and agreement parties sk
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import TypedDict, cast
+
+from nlp.resources import load_json
 
 
 class _TitleClass(TypedDict):
@@ -24,10 +24,8 @@ class _Table(TypedDict):
     en_other: list[str]
 
 
-@lru_cache(maxsize=1)
 def _table() -> _Table:
-    text = resources.files("nlp").joinpath("data/person_titles.json").read_text(encoding="utf-8")
-    return cast(_Table, json.loads(text))
+    return cast(_Table, load_json("person_titles"))
 
 
 def _en_phrase(phrase: str) -> str:
