@@ -1,8 +1,15 @@
-"""The words that make a sentence report an agreement, by role (lemmas)."""
+"""The words that make a sentence report an agreement, by role, and the limits of the reading.
+
+The word lists are data (`rag/alerts/data/agreement_lexicon.json`, each with what its role is);
+the patterns below are phrase grammar and stay code.
+"""
 
 from __future__ import annotations
 
+import json
 import re
+from importlib import resources
+from typing import Any
 
 MAX_PARTIES = 4
 STORY_MAX_DAYS = 4  # reports of one signing appear within a few days of each other
@@ -14,85 +21,51 @@ OLD_DAYS = 60  # a date this much before the article's date marks an old agreeme
 TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*|[^\w\s]")
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
-# ---------------------------------------------------------------- lexicon (lemmas)
 
-RU_NOUNS = {
-    "соглашение": "agreement", "договор": "agreement", "договоренность": "agreement",
-    "меморандум": "memorandum", "партнерство": "partnership", "альянс": "partnership",
-    "контракт": "contract",
-}  # fmt: skip
-EN_NOUNS = {
-    "agreement": "agreement", "accord": "agreement", "pact": "agreement", "deal": "agreement",
-    "treaty": "agreement", "memorandum": "memorandum", "memoranda": "memorandum",
-    "mou": "memorandum", "partnership": "partnership", "alliance": "partnership",
-    "collaboration": "partnership", "contract": "contract", "roadmap": "roadmap",
-}  # fmt: skip
-EN_PLURAL = {"agreements", "accords", "pacts", "deals", "treaties", "memorandums", "mous",
-              "partnerships", "alliances", "collaborations", "contracts", "roadmaps"}  # fmt: skip
+def _load() -> dict[str, Any]:
+    path = resources.files("rag.alerts").joinpath("data", "agreement_lexicon.json")
+    table: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return {role: entry["words"] for role, entry in table.items() if role != "_about"}
 
-# Predicates that conclude any agreement noun.
-RU_SIGN = {"подписать", "подписывать", "заключить", "заключать", "парафировать",
-            "скрепить", "подписание", "заключение", "достигнуть", "достичь", "утвердить",
-            "продлить"}  # fmt: skip
-EN_SIGN = {
-    "sign": "sign", "signs": "sign", "signed": "sign", "signing": "sign", "ink": "sign",
-    "inks": "sign", "inked": "sign", "conclude": "sign", "concludes": "sign",
-    "concluded": "sign", "seal": "sign", "seals": "sign", "sealed": "sign", "strike": "sign",
-    "strikes": "sign", "struck": "sign", "forge": "sign", "forged": "sign", "forges": "sign",
-    "reach": "sign", "reached": "sign", "reaches": "sign", "finalise": "sign",
-    "finalised": "sign", "finalize": "sign", "finalized": "sign", "renew": "sign",
-    "renewed": "sign", "renews": "sign", "approve": "sign", "approved": "sign",
-    "adopt": "sign", "adopted": "sign", "enter": "enter", "enters": "enter", "entered": "enter",
-    "form": "form", "forms": "form", "formed": "form", "launch": "form", "launches": "form",
-    "launched": "form", "announce": "form", "announces": "form", "announced": "form",
-    "establish": "form", "established": "form", "create": "form", "created": "form",
-}  # fmt: skip
-# "form", "launch", "announce": only a partnership or an alliance ("launched a contract" no).
-FORM_KINDS = {"partnership"}
-RU_FORM = {"объявить", "создать", "сформировать", "запустить", "начать", "учредить"}
-RU_NOMINAL = {"подписание", "заключение"}
-EN_NOMINAL = {"signing"}
 
-# Noun modifiers that make it a private contract, not news of an agreement.
-EXCLUDED_MODIFIERS = {
-    "трудовой", "пользовательский", "employment", "labour", "labor", "user", "end-user",
-    "non-disclosure", "confidentiality", "nda", "service", "subscription", "rental",
-}  # fmt: skip
-OPINION_AFTER_AGREED = {"need", "importance", "necessity", "fact", "urgency", "value", "view"}
+# A small package data file, read once at import so that each role stays a plain constant.
+_WORDS = _load()
+RU_NOUNS: dict[str, str] = _WORDS["ru_nouns"]  # lemma -> kind
+EN_NOUNS: dict[str, str] = _WORDS["en_nouns"]  # word -> kind
+EN_SIGN: dict[str, str] = _WORDS["en_sign"]  # word form -> role: sign, enter, form
 
-RU_CANCEL = {"отменить", "отказаться", "сорваться", "сорвать", "расторгнуть", "разорвать",
-              "приостановить", "отложить", "аннулировать", "денонсировать", "прекратить",
-              "выйти", "отозвать", "заморозить"}  # fmt: skip
+
+def _words(role: str) -> frozenset[str]:
+    return frozenset(_WORDS[role])
+
+
+EN_PLURAL = _words("en_plural")
+RU_SIGN = _words("ru_sign")
+FORM_KINDS = _words("form_kinds")
+RU_FORM = _words("ru_form")
+RU_NOMINAL = _words("ru_nominal")
+EN_NOMINAL = _words("en_nominal")
+EXCLUDED_MODIFIERS = _words("excluded_modifiers")
+OPINION_AFTER_AGREED = _words("opinion_after_agreed")
+RU_CANCEL = _words("ru_cancel")
+ABSENCE = _words("absence")  # negators proper: nlp.negation
+RU_MODAL = _words("ru_modal")
+EN_MODAL = _words("en_modal")
+RU_PLAN = _words("ru_plan")
+EN_PLAN = _words("en_plan")
+RU_PAST_WORDS = _words("ru_past_words")
+EN_PAST_WORDS = _words("en_past_words")
+BACKGROUND = _words("background")
+
 EN_CANCEL = re.compile(
     r"\b(cancel\w*|call(ed|s|ing)? off|scrap(ped|s)?|collaps\w*|terminat\w*|withdr[ae]w\w*"
     r"|pull(ed|s)? out|postpon\w*|suspend\w*|abandon\w*|walk(ed|s)? away|br(oke|eaks?) off"
     r"|tore up|rescind\w*|shelved|fell through|falls? through)\b",
     re.IGNORECASE,
 )
-# Absence words that negate a predicate after them ("without signing"); negators: nlp.negation.
-ABSENCE = {"без", "without"}
-# Words before a predicate that make it hypothetical, normative or a proposal.
-RU_MODAL = {"мочь", "смочь", "можно", "нужно", "надо", "необходимо", "следует", "стоить",
-             "хотеть", "предложить", "предлагать", "призвать", "призывать", "стремиться",
-             "обсудить", "обсуждать", "рассмотреть", "рассматривать", "если", "бы"}  # fmt: skip
-EN_MODAL = {"can", "could", "may", "might", "should", "must", "need", "needs", "hope",
-             "hopes", "want", "wants", "urge", "urged", "urges", "proposed", "proposes",
-             "propose", "if", "whether", "consider", "considering", "discuss", "discussed",
-             "discussing", "like", "seek", "seeks", "sought", "ought"}  # fmt: skip
-RU_PLAN = {"планировать", "намереваться", "намеренный", "намерить", "собираться",
-            "готовиться", "решить", "договориться",
-            "должный", "планироваться", "предполагаться", "намеченный", "запланировать",
-            "ожидаться", "состояться", "быть", "пройти"}  # fmt: skip
-EN_PLAN = {"will", "shall", "'ll", "would", "to", "plan", "plans", "planned", "planning",
-            "intend", "intends", "intended", "expected", "expect", "set", "scheduled", "going",
-            "aim", "aims", "prepare", "prepares", "preparing", "upcoming", "next"}  # fmt: skip
-# Words that date an agreement before the article ("напомним", "ранее", "years ago").
-RU_PAST_WORDS = {"ранее", "напомнить", "назад", "прежде"}
-EN_PAST_WORDS = {"previously", "earlier", "ago", "formerly"}
+# Phrases that date an agreement before the article ("в прошлом году", "back in").
 RU_PAST_PHRASES = re.compile(r"\b(?:в\s+прошлом\s+году|ещё\s+в|еще\s+в|с\s+тех\s+пор)\b", re.I)
 EN_PAST_PHRASES = re.compile(r"\b(?:last\s+year|back\s+in|in\s+the\s+past|since\s+then)\b", re.I)
-# Just before the predicate: a relative clause ("which signed", "который подписал").
-BACKGROUND = {"which", "who", "который"}
 NOW = re.compile(r"\b(?:сегодня|вчера|накануне|today|yesterday|earlier\s+this\s+\w+)\b", re.I)
 YEAR_AFTER_PREP = re.compile(r"\b(?:в|во|с|since|in|back in)\s+(?:\w+\s+)?((?:19|20)\d\d)\b",
                               re.IGNORECASE)  # fmt: skip
