@@ -19,10 +19,10 @@ from aiogram.types import MessageEntity
 from aiogram.utils.formatting import BlockQuote, Bold, Italic, Text, TextLink, as_list
 from aiogram.utils.formatting import sizeof as utf16_len
 
+from bot.agreement_line import agreement_line
 from bot.telegram_html import to_html, to_plain
 from bot.texts import phrase, plain
 from nlp.places import name_ru
-from rag.alerts.agreements import agreement_summary
 from rag.answering.answer import Answer, Citation
 from rag.errors import QuestionError, QuestionTooLongError
 
@@ -311,7 +311,7 @@ def alert_message(
     else:
         why = phrase("alert_topic", language, topic=topic, reason=topic_reason(match, language))
     lines: list[Text] = [
-        Text("🤝 ", Bold(agreement_summary(alert.agreement, language))),
+        Text("🤝 ", Bold(agreement_line(alert.agreement, language))),
         source_line(None, doc.title, doc.date, doc.source, language),
         BlockQuote(quote),
         Italic(why),

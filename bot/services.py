@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.answer_cache import AnswerCache
+from bot.followup import complete, is_follow_up
 from bot.settings import BotSettings
 from bot.storage import Storage
 from bot.storage.document_log import DONE, PENDING, DocumentVersion
@@ -32,7 +33,6 @@ from rag.alerts.stories import AgreementMemory, StoryAlert
 from rag.alerts.topics import TopicMatch, TopicMatcher
 from rag.answering.answer import Answer
 from rag.answering.engine import AnswerEngine
-from rag.answering.followup import complete, is_follow_up
 from rag.factcheck.checker import FactChecker
 from rag.factcheck.types import CheckReport
 

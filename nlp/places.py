@@ -34,6 +34,7 @@ class _Table(TypedDict):
     places: list[dict[str, Any]]  # the fields of `Place`
     country_adjectives: dict[str, list[str]]  # Russian adjectives `nlp.countries` misses
     country_ru: dict[str, str]  # Russian names of the countries of `nlp.countries`
+    capitals_en: dict[str, str]  # Russian -> English names of capitals read as their country
 
 
 @lru_cache(maxsize=1)
@@ -181,3 +182,30 @@ def topic_places(topic: str) -> tuple[list[str], str]:
 def mentions_of(place: str, text: str) -> list[Mention]:
     """Mentions in `text` of `place` or of anything lying in it ("China" <- "Шэньчжэнь")."""
     return [m for m in find_places(text) if place in ancestors(m.place)]
+
+
+@lru_cache(maxsize=1)
+def _english_names() -> dict[str, str]:
+    places, _, country_ru = _table()
+    raw = cast(_Table, load_json("places"))
+    names = {ru.lower(): en for en, ru in country_ru.items()}
+    names.update({ru.lower(): en for ru, en in raw["capitals_en"].items()})
+    names.update({p.name_ru.lower(): p.name_en for p in places.values()})
+    return names
+
+
+def english_name(written: str) -> str | None:
+    """The English name of a place written alone in Russian ("Пекин" -> "Beijing"), else None.
+
+    A name that is a country's word and nothing else ("Китая", "КНР") is that country.
+    """
+    known = _english_names().get(written.strip().lower())
+    if known:
+        return known
+    found = find_countries(written)
+    rest = written
+    for _, word in found:
+        rest = rest.replace(word, "")
+    if len(found) == 1 and not re.search(r"[^\W\d_]{3,}", rest):
+        return found[0][0]
+    return None

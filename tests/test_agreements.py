@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.agreement_line import agreement_line
 from evaluation.agreements import (
     as_document,
     evaluate_detector,
@@ -21,7 +22,6 @@ from nlp.entities import RussianNer
 from rag.alerts.agreements import (
     Agreement,
     agreement_sentence,
-    agreement_summary,
     detect_agreement,
     newest_agreements,
     same_agreement_story,
@@ -138,17 +138,15 @@ def test_summaries_name_the_parties(
         if found is None:
             continue
         assert found.parties, row["id"]
-        ru, en = agreement_summary(found, "ru"), agreement_summary(found, "en")
+        ru, en = agreement_line(found, "ru"), agreement_line(found, "en")
         assert all(p in ru for p in found.parties), ru
         assert not re.search(r"[А-Яа-яЁё]", en), en  # Latin names in English
         assert ("planned" in en) == (found.status == "planned")
         assert "\n" not in ru and "\n" not in en
     kazan = next(f for r, _, f in labelled if r["id"] == "ru_p_kazan_tashkent")
     assert kazan is not None
-    assert agreement_summary(kazan, "en").startswith(
-        "Memorandum signed between Kazan and Tashkent"
-    )
-    assert "Казань" in agreement_summary(kazan, "ru") and "11 апреля 2024" in agreement_summary(
+    assert agreement_line(kazan, "en").startswith("Memorandum signed between Kazan and Tashkent")
+    assert "Казань" in agreement_line(kazan, "ru") and "11 апреля 2024" in agreement_line(
         kazan, "ru"
     )
 

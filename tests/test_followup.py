@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.followup import complete, is_follow_up
+from bot.followup import complete, is_follow_up
 from rag.answering.question import QType, analyse
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aiogram.utils.formatting import Code
 
+from bot.agreement_line import agreement_line
 from bot.formatting import (
     MESSAGE_LIMIT,
     alert_message,
@@ -39,7 +40,7 @@ from bot.texts import (
     text,
 )
 from index.documents import Document
-from rag.alerts.agreements import Agreement, agreement_summary
+from rag.alerts.agreements import Agreement
 from rag.alerts.stories import StoryAlert
 from rag.alerts.topics import MatchReason, TopicMatch
 from rag.answering.answer import Answer, Citation
@@ -384,7 +385,7 @@ def test_alert_with_and_without_topic_and_other_reports(
         else None
     )
     shown, entities = rendered(alert_message(alert, topic, match, language))
-    assert agreement_summary(alert.agreement, language) in shown and hostile("doc 1") in shown
+    assert agreement_line(alert.agreement, language) in shown and hostile("doc 1") in shown
     assert hostile("signed sentence") in shown and "…" in shown
     if match is not None:
         assert topic is not None and topic in shown and topic_reason(match, language) in shown

@@ -22,7 +22,7 @@ Parties come from that sentence (natasha NER for Russian, capitalised runs for E
 up from the other reporting sentences, then the title.
 
 One module per step: `lexicon`, `tokens`, `sentence`, `document`, `parties`, `details`,
-`record`, `summary` and `story`.
+`record` and `story`; the alert's words are made in `bot.agreement_line`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from rag.alerts.agreements.lexicon import MAX_PARTIES, STORY_MAX_DAYS
 from rag.alerts.agreements.record import Agreement
 from rag.alerts.agreements.sentence import reports_agreement
 from rag.alerts.agreements.story import same_agreement_story
-from rag.alerts.agreements.summary import agreement_summary
 
 __all__ = [
     "MAX_PARTIES",
@@ -51,7 +50,6 @@ __all__ = [
     "STORY_MAX_DAYS",
     "Agreement",
     "agreement_sentence",
-    "agreement_summary",
     "detect_agreement",
     "newest_agreements",
     "reports_agreement",
