@@ -1,4 +1,4 @@
-"""Numbers with qualifiers and scale words ("более 17 тыс.", "more than 10,000", "над 90%").
+"""Numbers with qualifiers and scale words ("более 17 тыс.", "more than 10,000", "свыше 90%").
 
 Shared by the answerer ("how many" questions) and, later, fact-checking, which compares values.
 """
@@ -12,7 +12,6 @@ _QUALIFIERS_RU = {
     "более": "more than",
     "больше": "more than",
     "свыше": "over",
-    "над": "over",
     "менее": "less than",
     "меньше": "less than",
     "около": "about",
@@ -22,7 +21,11 @@ _QUALIFIERS_RU = {
     "до": "up to",
     "не менее": "at least",
     "не более": "at most",
-    "уже": "already",
+    "более чем": "more than",
+    "менее чем": "less than",
+    "не больше": "at most",
+    "не меньше": "at least",
+    "приблизительно": "about",
 }
 _QUALIFIERS_EN = [
     "more than",
@@ -37,7 +40,25 @@ _QUALIFIERS_EN = [
     "up to",
     "at least",
     "at most",
+    "no more than",
+    "not more than",
+    "no less than",
+    "not less than",
+    "under",
+    "above",
+    "below",
+    "roughly",
 ]
+# English qualifiers that mean the same bound as another.
+_SAME_EN = {
+    "no more than": "at most",
+    "not more than": "at most",
+    "no less than": "at least",
+    "not less than": "at least",
+    "under": "less than",
+    "below": "less than",
+    "above": "more than",
+}
 _SCALES: list[tuple[re.Pattern[str], float, str]] = [
     (re.compile(r"тыс\.?|тысяч\w*|thousands?|k\b", re.IGNORECASE), 1e3, "thousand"),
     (re.compile(r"млн\.?|миллион\w*|millions?|mln\b", re.IGNORECASE), 1e6, "million"),
@@ -106,7 +127,7 @@ def find_quantities(text: str) -> list[Quantity]:
         qualifier = None
         if qual_raw:
             q = qual_raw.lower()
-            qualifier = _QUALIFIERS_RU.get(q, q)
+            qualifier = _QUALIFIERS_RU.get(q) or _SAME_EN.get(q, q)
         value = _parse_number(number) * (factor if scale != "%" else 1.0)
         found.append(
             Quantity(
@@ -128,7 +149,7 @@ def render_english(q: Quantity) -> str:
     number = re.sub(r"[\s\u00a0\u202f]", ",", q.number)
     if re.fullmatch(r"\d+,\d{1,2}", number):  # Russian decimal comma
         number = number.replace(",", ".")
-    parts = [q.qualifier] if q.qualifier and q.qualifier != "already" else []
+    parts = [q.qualifier] if q.qualifier else []
     if q.scale == "%":
         parts.append(number + "%")
     else:

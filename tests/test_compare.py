@@ -10,7 +10,7 @@ import pytest
 from nlp.countries import countries
 from nlp.entities import Entity, english_entities
 from nlp.quantities import find_quantities
-from rag.factcheck.compare import compare, quantities_agree
+from rag.factcheck.compare import compare, quantity_relation
 from rag.factcheck.facts import (
     Comparison,
     Context,
@@ -33,27 +33,42 @@ def _q(text: str) -> object:
     list(itertools.combinations(["4.5 thousand", "4 500", "4,5 тыс.", "4,500", "4500"], 2)),
 )
 def test_number_formats_are_the_same_value(a: str, b: str) -> None:
-    assert quantities_agree(_q(a), _q(b))  # type: ignore[arg-type]
-    assert quantities_agree(_q(b), _q(a))  # type: ignore[arg-type]
+    assert quantity_relation(_q(a), _q(b)) == "same"  # type: ignore[arg-type]
+    assert quantity_relation(_q(b), _q(a)) == "same"  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
-    ("claim", "source", "agree"),
+    ("claim", "source", "relation"),
     [
-        ("10,000 applications", "более 4,5 тыс. заявок", False),
-        ("more than 4,500 applications", "более 4,5 тыс. заявок", True),
-        ("4,500 applications", "более 4,5 тыс. заявок", True),
-        ("more than 17 thousand", "более 17 тыс.", True),
-        ("more than 20 thousand", "более 17 тыс.", False),
-        ("over 90%", "свыше 90%", True),
-        ("more than 60%", "свыше 90%", False),
-        ("about 1,400 firms", "1,5 тыс. предприятий", True),
-        ("2.3 billion", "2,3 млрд", True),
-        ("2.3 million", "2,3 млрд", False),
+        # "more than X" is any value above X: it neither confirms nor excludes a larger one
+        ("10,000 applications", "более 4,5 тыс. заявок", "unknown"),
+        ("more than 20 thousand", "более 17 тыс.", "unknown"),
+        ("more than 4,500 applications", "более 4,5 тыс. заявок", "same"),
+        ("4,500 applications", "более 4,5 тыс. заявок", "same"),  # the qualifier dropped
+        ("more than 17 thousand", "более 17 тыс.", "same"),
+        ("over 90%", "свыше 90%", "same"),
+        ("more than 60%", "свыше 90%", "unknown"),  # true, but another number: not confirmed
+        ("3,000 applications", "более 4,5 тыс. заявок", "other"),
+        ("more than 5%", "менее 5%", "other"),
+        ("at most 5%", "не более 5%", "same"),
+        ("no more than 5%", "не более 5%", "same"),
+        ("6%", "не более 5%", "other"),
+        ("about 1,400 firms", "1,5 тыс. предприятий", "same"),
+        ("1,400 firms", "около 1,5 тыс. предприятий", "same"),
+        ("1,000 firms", "около 1,5 тыс. предприятий", "other"),
+        ("2.3 billion", "2,3 млрд", "same"),
+        ("2.3 million", "2,3 млрд", "other"),
     ],
 )
-def test_qualifiers_and_scales(claim: str, source: str, agree: bool) -> None:
-    assert quantities_agree(_q(claim), _q(source)) is agree  # type: ignore[arg-type]
+def test_qualifiers_read_as_the_words_mean(claim: str, source: str, relation: str) -> None:
+    assert quantity_relation(_q(claim), _q(source)) == relation  # type: ignore[arg-type]
+
+
+def test_a_preposition_is_no_qualifier() -> None:
+    (q,) = find_quantities("работа над 3 проектами")
+    assert q.qualifier is None and q.value == 3
+    (q,) = find_quantities("участвует уже более 17 тыс. предприятий")
+    assert q.qualifier == "more than" and q.value == 17_000
 
 
 def _en(text: str) -> Facts:
@@ -77,10 +92,14 @@ def _kinds(c: Comparison) -> list[str]:
 
 
 def test_english_number_against_russian_evidence() -> None:
-    claim = _en("The Moscow Accelerator attracted 10,000 applications")
     evidence = _ru("Программа «Московский акселератор» привлекла более 4,5 тыс. заявок.")
+    claim = _en("The Moscow Accelerator attracted 3,000 applications")
     c = compare(claim, evidence, context_of(evidence.text, None))
-    assert c.mismatches == [Mismatch("number", "10,000 applications", "более 4,5 тыс. заявок")]
+    assert c.mismatches == [Mismatch("number", "3,000 applications", "более 4,5 тыс. заявок")]
+    # "more than 4.5 thousand" does not exclude 10,000: unverified, never a contradiction
+    claim = _en("The Moscow Accelerator attracted 10,000 applications")
+    c = compare(claim, evidence, context_of(evidence.text, None))
+    assert not c.mismatches and c.unverified >= 1
 
 
 def test_same_number_in_another_language_supports() -> None:

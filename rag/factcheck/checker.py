@@ -107,11 +107,15 @@ NAME_KINDS = frozenset({"person", "organisation", "place"})
 
 
 def _refutes(s: Scored, t: Thresholds) -> bool:
-    """A contradicting sentence. One about something the article never names (the claim's
-    "Tesla") refutes only by naming someone else in that very place, and only when it is
-    otherwise as close to the claim as a paraphrase (`t.absent`)."""
+    """A contradicting sentence: it states the same fact with a value different, so each other
+    value of the claim (a participant, a number, a date) must be stated there too, or it names
+    someone else in the claim's very role (`linked`); a sentence that is silent on some of the
+    claim and differs on the rest is about another fact, and refutes nothing. One
+    about something the article never names (the claim's "Tesla") refutes only by naming someone
+    else in that very place, and only when it is otherwise as close to the claim as a
+    paraphrase (`t.absent`)."""
     c = s.comparison
-    if not c.mismatches or s.similarity < t.refute:
+    if not c.mismatches or s.similarity < t.refute or (c.unverified and not c.linked):
         return False
     named = all(m.kind in NAME_KINDS or m.kind == "role" for m in c.mismatches)
     if c.off_topic:

@@ -10,8 +10,10 @@ the same kind. A value the evidence is silent about is "unverified", never a con
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
+from typing import Literal
 
 from nlp.quantities import Quantity
 from rag.factcheck.facts import (
@@ -30,8 +32,6 @@ from rag.factcheck.facts import (
 # How far a value may be from the one it is compared with and still agree.
 EXACT_TOLERANCE = 0.005  # rounding of "4.5 thousand" vs "4 512"
 APPROX_TOLERANCE = 0.10  # "about", "около"
-# A source's "more than 4.5 thousand" is read as at most this much more (news round down).
-MORE_THAN_SPAN = 0.15
 # A person's action counts as theirs within this many characters of the name.
 ACTION_REACH = 40
 # A claim date this many days before the article's own date can be the event it reports.
@@ -40,13 +40,19 @@ REPORTING_LAG_DAYS = 7
 
 # ------------------------------------------------------------------ numbers
 
-_APPROX = {"about", "around", "approximately"}
+_APPROX = {"about", "around", "approximately", "roughly"}
 _ALMOST = {"almost", "nearly"}
-_AT_LEAST = {"more than", "over", "at least"}
-_AT_MOST = {"less than", "fewer than", "at most", "up to"}
+_AT_LEAST = {"at least", "more than", "over"}
+_AT_MOST = {"at most", "up to", "less than", "fewer than"}
+_STRICT = {"more than", "over", "less than", "fewer than"}  # the bound itself is excluded
+_OPEN = 1e-9  # relative nudge that excludes a strict bound
 _CURRENCY = re.compile(
     r"руб|доллар|евро|юан|иен|\$|€|₽|dollar|euro|rouble|ruble|yuan|yen", re.IGNORECASE
 )
+
+# Whether a claim's quantity is the source's value ("same"), cannot be ("other"), or the source
+# neither confirms nor excludes it ("unknown": "more than 20 thousand" against "более 17 тыс.").
+Relation = Literal["same", "other", "unknown"]
 
 
 def _unit(q: Quantity, text: str) -> str:
@@ -58,26 +64,46 @@ def _unit(q: Quantity, text: str) -> str:
 
 
 def interval(q: Quantity) -> tuple[float, float]:
-    """The values a quantity allows. "More than X" is read as "X or a little more", as news
-    round down: "более 4,5 тыс." is not 10,000, and "more than 60%" is no way to say 90%."""
+    """The values a quantity allows, read as the words mean: "more than X" is any value above X
+    ("более 17 тыс." does not exclude 20 thousand), "up to X" any value up to X."""
     x = q.value
     qual = q.qualifier
     if qual in _APPROX:
         return x * (1 - APPROX_TOLERANCE), x * (1 + APPROX_TOLERANCE)
     if qual in _ALMOST:
-        return x * (1 - MORE_THAN_SPAN), x
+        return x * (1 - APPROX_TOLERANCE), x
     if qual in _AT_LEAST:
-        return x, x * (1 + MORE_THAN_SPAN)
+        return (x * (1 + _OPEN) if qual in _STRICT else x), math.inf
     if qual in _AT_MOST:
-        return x * (1 - MORE_THAN_SPAN), x
+        return 0.0, (x * (1 - _OPEN) if qual in _STRICT else x)
     return x * (1 - EXACT_TOLERANCE), x * (1 + EXACT_TOLERANCE)
 
 
-def quantities_agree(claim: Quantity, source: Quantity) -> bool:
-    """Whether two quantities can describe the same value ("4,5 тыс." = "4 500" = "4.5k")."""
-    lo1, hi1 = interval(claim)
-    lo2, hi2 = interval(source)
-    return lo1 <= hi2 and lo2 <= hi1
+def quantity_relation(claim: Quantity, source: Quantity) -> Relation:
+    """How a claim's quantity stands to a source's ("4,5 тыс." = "4 500" = "4.5k").
+
+    The source confirms the claim when it gives the same number and every value it allows is
+    one the claim allows, or, as
+    people round and drop qualifiers, when a plain claim states the source's bound ("17 тысяч"
+    for "более 17 тыс.") or falls within the source's "about". Only disjoint values contradict.
+    """
+    lo_c, hi_c = interval(claim)
+    lo_s, hi_s = interval(source)
+    if lo_c > hi_s or lo_s > hi_c:
+        return "other"
+    # Only the same number confirms: a sentence's other numbers ("более 130 тыс. компаний")
+    # lie inside a claim's "more than 30 thousand" without being what it is about.
+    close = abs(claim.value - source.value) <= APPROX_TOLERANCE * abs(source.value)
+    if close and lo_c <= lo_s and hi_s <= hi_c:
+        return "same"
+    plain_claim = claim.qualifier is None or claim.qualifier in _APPROX
+    bound = source.qualifier in _AT_LEAST | _AT_MOST | _ALMOST
+    same_value = abs(claim.value - source.value) <= EXACT_TOLERANCE * abs(source.value)
+    if plain_claim and bound and same_value:
+        return "same"
+    if plain_claim and source.qualifier in _APPROX and lo_s <= claim.value <= hi_s:
+        return "same"
+    return "unknown"
 
 
 def _stem(word: str | None) -> str:
@@ -92,9 +118,10 @@ def compare_numbers(claim: Facts, evidence: Facts, out: Comparison) -> None:
             # Same language: "17 тыс. предприятий" is compared with other counts of firms.
             same_noun = [e for e in pool if e.noun and _stem(e.noun) == _stem(q.noun)]
             pool = same_noun or pool
-        if any(quantities_agree(q, e) for e in pool):
+        relations = {quantity_relation(q, e) for e in pool}
+        if "same" in relations:
             out.matched += 1
-        elif pool:
+        elif relations == {"other"}:
             nearest = min(pool, key=lambda e: abs(e.value - q.value))
             out.mismatches.append(Mismatch("number", q.text.strip(), nearest.text.strip()))
         else:
