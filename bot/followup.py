@@ -60,7 +60,7 @@ def is_follow_up(text: str) -> bool:
     It leans on the previous turn when it names no topic of its own ("when?", "кто подписал?",
     "who else?"), when it is short and points back with a pronoun ("when was it signed?"), or
     when it opens with "and/а"/"what about" and asks nothing of its own ("а в Пекине?"). A short
-    question with a topic of its own ("What is Innobiz?", "Кто такой Фурсин?") stands alone.
+    question with a topic of its own ("What is Kubernetes?", "Кто такой Иванов?") stands alone.
     """
     words = _WORD.findall(text)
     if not words:

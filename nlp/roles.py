@@ -44,7 +44,7 @@ def _opens_role(words: list[str]) -> bool:
 
 def _role_word(word: str) -> bool:
     if re.fullmatch(r"[A-Za-z][\w-]*", word) or re.fullmatch(r"[А-ЯЁ]{2,}", word):
-        return True  # Latin names (ZGC Group) and abbreviations (МИК) inside a role
+        return True  # Latin names (Acme Group) and abbreviations (МГУ) inside a role
     pos, _, _ = _parse(word.lower())
     return pos in _ROLE_POS
 

@@ -5,7 +5,7 @@ Two stages, because neither alone is good enough:
 1. Lexical, precise and explainable: places through the RU/EN place tree of `nlp.places`
    ("China" <- "Пекин", "китайскими"; "Beijing" never <- "Шэньчжэнь"), topic words by pymorphy3
    lemma or Snowball stem in their own script ("искусственный интеллект" <- "искусственного
-   интеллекта"), by cross-script name key in the other ("Valetov" <- "Валетов", "drones" <-
+   интеллекта"), by cross-script name key in the other ("Ivanov" <- "Иванов", "drones" <-
    "дронов"), and a small RU/EN glossary of innovation-news terms ("нанотехнологии" <-
    "nanotechnology", "AI" <- "нейросеть").
 2. Semantic, for the paraphrases the glossary lacks: e5 cosine between "query: <topic>" and the
@@ -157,7 +157,7 @@ def _same(t: _Word, a: _Word) -> bool:
 
     Same script: lemma or stem, or the topic stem (5+ letters) starting the article's, so that
     "нанотехнологии" finds "нанотехнологический". Across scripts only the name key counts
-    ("Valetov" / "Валетова", "startups" / "стартапы"), and only for words of 4+ letters.
+    ("Ivanov" / "Иванова", "startups" / "стартапы"), and only for words of 4+ letters.
     """
     if t.script == a.script or not t.script or not a.script:
         if t.text == a.text or t.lemma == a.lemma or t.stem == a.stem:

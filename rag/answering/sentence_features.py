@@ -35,7 +35,7 @@ FEATURES = (
     "counts_asked_noun",  # ... a number of the very thing asked about ("сколько предприятий")
     "type_when",  # a "when" question, and the sentence holds a date or a year
     "type_who",  # a "who" question, and the sentence names someone the question does not
-    "names_person",  # ... and one of those names is a person's ("Анатолий Валетов", "J. Smith")
+    "names_person",  # ... and one of those names is a person's ("Анна Петрова", "J. Smith")
     "type_where",  # a "where" question, and the sentence names a place the question does not
     "untyped_miss",  # a typed question, and the sentence holds no fact of that type
     "cross_similarity_gap",  # similarity_gap, for a sentence in the other language only

@@ -123,8 +123,8 @@ def _clause(text: str) -> str:
 def split_facts(sentence: str) -> list[str]:
     """One claim per clause where a sentence joins clauses that each have their own verb.
 
-    "Собянин провёл заседание и подписал соглашение" gives two claims, the second with the
-    subject of the first ("Собянин подписал соглашение"); "Москва и Пекин подписали соглашение"
+    "Иванов провёл заседание и подписал соглашение" gives two claims, the second with the
+    subject of the first ("Иванов подписал соглашение"); "Москва и Пекин подписали соглашение"
     stays whole, since "Москва" is no clause. Joiners inside quotes are never cut.
     """
     language = detect_language(sentence)

@@ -74,7 +74,7 @@ def _en_entities(sentence: str) -> list[tuple[str, int, int, bool]]:
         if not words or start < 0:
             continue
         name = " ".join(words).rstrip(".,")
-        if "'s " in name or "’s " in name:  # "South Korea's Innobiz": the owner is a descriptor
+        if "'s " in name or "’s " in name:  # "South Korea's Samsung": the owner is a descriptor
             name = re.split(r"['’]s\s+", name)[-1]
             start = sentence.index(name, start)
         name = re.sub(r"['’]s$", "", name)
@@ -170,7 +170,7 @@ def _entities(sentence: str, language: str, ner: RussianNer) -> list[tuple[str, 
 
 def party_keys(party: str) -> frozenset[str]:
     """Script-independent keys of a party: its countries (by name, adjective or capital), the
-    keys of its name-like words ("Innobiz" = "Иннобиз") and its acronyms ("MIT")."""
+    keys of its name-like words ("Samsung" = "Самсунг") and its acronyms ("MIT")."""
     keys = {f"country:{c}" for c, _ in find_countries(party)}
     for word in re.findall(r"[^\W\d_][^\W_]*", party):
         if len(word) >= 2 and word.isupper():
@@ -242,7 +242,7 @@ def _is_title_case(title: str) -> bool:
 
 
 def _signing_sentences(document: Document) -> list[str]:
-    """Sentences about the signing itself ("Подписание состоялось в Казани"): they say where."""
+    """Sentences about the signing itself ("Подписание состоялось в Самаре"): they say where."""
     out: list[str] = []
     for _, sentence in document_sentences(document):
         tokens = tokenise(sentence)
