@@ -67,3 +67,13 @@ def find_countries(text: str) -> list[tuple[str, str]]:
 
 def countries(text: str) -> frozenset[str]:
     return frozenset(c for c, _ in find_countries(text))
+
+
+def only_countries(text: str) -> list[str]:
+    """The countries a name consists of and nothing else ("Пекин", "South Korea", "Россия и
+    Китай"); [] for a name with another word of three or more letters ("Пекинский вуз")."""
+    found = find_countries(text)
+    rest = text
+    for _, written in found:
+        rest = rest.replace(written, "")
+    return [] if re.search(r"[^\W\d_]{3,}", rest) else [country for country, _ in found]

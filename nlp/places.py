@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypedDict, cast
 
-from nlp.countries import find_countries
+from nlp.countries import find_countries, only_countries
 from nlp.resources import load_json
 
 
@@ -37,10 +37,14 @@ class _Table(TypedDict):
     capitals_en: dict[str, str]  # Russian -> English names of capitals read as their country
 
 
+def _raw() -> _Table:
+    return cast(_Table, load_json("places"))
+
+
 @lru_cache(maxsize=1)
 def _table() -> tuple[dict[str, Place], dict[str, tuple[str, ...]], dict[str, str]]:
     """Cities and regions by English name, extra country adjectives, Russian country names."""
-    raw = cast(_Table, load_json("places"))
+    raw = _raw()
     places = {
         p["name_en"]: Place(p["name_en"], p["name_ru"], p["parent"], tuple(p["stems"]))
         for p in raw["places"]
@@ -186,11 +190,10 @@ def mentions_of(place: str, text: str) -> list[Mention]:
 
 @lru_cache(maxsize=1)
 def _english_names() -> dict[str, str]:
-    places, _, country_ru = _table()
-    raw = cast(_Table, load_json("places"))
-    names = {ru.lower(): en for en, ru in country_ru.items()}
+    raw = _raw()
+    names = {ru.lower(): en for en, ru in raw["country_ru"].items()}
     names.update({ru.lower(): en for ru, en in raw["capitals_en"].items()})
-    names.update({p.name_ru.lower(): p.name_en for p in places.values()})
+    names.update({p["name_ru"].lower(): p["name_en"] for p in raw["places"]})
     return names
 
 
@@ -202,10 +205,5 @@ def english_name(written: str) -> str | None:
     known = _english_names().get(written.strip().lower())
     if known:
         return known
-    found = find_countries(written)
-    rest = written
-    for _, word in found:
-        rest = rest.replace(word, "")
-    if len(found) == 1 and not re.search(r"[^\W\d_]{3,}", rest):
-        return found[0][0]
-    return None
+    found = only_countries(written)
+    return found[0] if len(found) == 1 else None

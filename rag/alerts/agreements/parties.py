@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from index.documents import Document
-from nlp.countries import find_countries
+from nlp.countries import find_countries, only_countries
 from nlp.dates import find_dates
 from nlp.entities import RussianNer, latin
 from nlp.morph import analyser
@@ -215,11 +215,7 @@ def names_meet(p: frozenset[str], q: frozenset[str]) -> bool:
 
 def is_place_name(party: str) -> bool:
     """A party that is only a country or a capital ("Пекин", "South Korea")."""
-    found = find_countries(party)
-    rest = party
-    for _, written in found:
-        rest = rest.replace(written, "")
-    return bool(found) and not re.search(r"[^\W\d_]{3,}", rest)
+    return bool(only_countries(party))
 
 
 def _add_party(parties: list[str], name: str) -> None:
