@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 import iuliia
+from rapidfuzz import fuzz
 
 from nlp.chinese import pinyin_name
 from nlp.language import script, strip_stress
@@ -48,12 +49,16 @@ _DIGRAPHS = (
 _VOWELS = frozenset("aeiou")
 
 
-def _skeleton(latin: str) -> str:
-    """First letter plus the consonants, doubled letters collapsed: a spelling-tolerant key."""
+def _normalise(latin: str) -> str:
     for a, b in _DIGRAPHS:
         latin = latin.replace(a, b)
+    return latin
+
+
+def _consonants(spelling: str) -> str:
+    """First letter plus the consonants, doubled letters collapsed: a spelling-tolerant key."""
     out: list[str] = []
-    for i, ch in enumerate(latin):
+    for i, ch in enumerate(spelling):
         if i and ch in _VOWELS:
             continue
         if out and out[-1] == ch:
@@ -62,12 +67,11 @@ def _skeleton(latin: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=200_000)
-def name_key(word: str) -> str:
-    """Script-independent key of one name-like word ('' when it is too short to be useful)."""
+def _latin(word: str) -> str:
+    """The word in one Latin spelling: Russian case ending cut, Pinyin for a Chinese name."""
     w = word.lower().replace("ё", "е")
     if w.isdigit():
-        return w if len(w) >= 2 else ""
+        return w
     chinese = pinyin_name(word) if script(w) == "ru" else None
     if chinese is not None:
         w = chinese.lower()
@@ -79,8 +83,47 @@ def name_key(word: str) -> str:
         w = iuliia.WIKIPEDIA.translate(w).lower()
     if w.endswith("s") and len(w) > 4:
         w = w[:-1]  # plural / possessive: "Panthers" vs "Пэнтерс"
-    key = _skeleton(w)
+    return _normalise(w)
+
+
+@lru_cache(maxsize=200_000)
+def name_key(word: str) -> str:
+    """Script-independent key of one name-like word ('' when it is too short to be useful).
+
+    Vowels are dropped, so the key finds a name under any romanisation; it also joins names
+    that differ only in vowels (Sobyanin, Sabina), so retrieval may use it, but a comparison
+    that must tell two people apart uses `name_form` and `same_name`."""
+    latin = _latin(word)
+    if latin.isdigit():
+        return latin if len(latin) >= 2 else ""
+    key = _consonants(latin)
     return key if len(key) >= 3 else ""
+
+
+@lru_cache(maxsize=200_000)
+def name_form(word: str) -> str:
+    """The word's normalised Latin spelling with its vowels ('' where `name_key` is '')."""
+    if not name_key(word):
+        return ""
+    latin = _latin(word)
+    return "".join(ch for i, ch in enumerate(latin) if not i or ch != latin[i - 1])
+
+
+# Romanisations of one name differ in a vowel or two ("Sergei"/"Sergey", "Aleksandr"/"Alexander",
+# a Russian case ending left on): at least this share of the two spellings must align.
+_SAME_SPELLING_SHARE = 75.0
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two `name_form`s of one name: the same consonants in the same order and spellings that
+    mostly align, so "Petrov" is not "Petrovsky" and "Sobyanin" is not "Sabina"."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if a.isdigit() or b.isdigit() or _consonants(a) != _consonants(b):
+        return False
+    return fuzz.ratio(a, b) >= _SAME_SPELLING_SHARE
 
 
 # Name candidates: numbers, capitalised words, words with an inner capital (acronyms, CamelCase).

@@ -165,6 +165,14 @@ def test_who_signed_the_person_of_the_same_action_differs() -> None:
     assert english.mismatches == [] and english.matched == 1
 
 
+def test_a_longer_surname_is_another_person() -> None:
+    text = "Соглашение подписал глава компании Игорь Петровский."
+    evidence = _ru(text, ("PER", "Игорь Петровский"))
+    claim = _ru("Соглашение подписал Петров", ("PER", "Петров"))
+    c = compare(claim, evidence, context_of(text, None))
+    assert c.matched == 0 and [m.kind for m in c.mismatches] == ["person"]
+
+
 def test_signed_vs_chaired_is_a_role_mismatch() -> None:
     text = "Заседание прошло под председательством мэра Москвы Сергея Собянина."
     evidence = _ru(text, ("PER", "Сергея Собянина"))

@@ -140,6 +140,8 @@ def test_cross_script_person_names(lexical: TopicMatcher) -> None:
     assert lexical.match("Валетов", en) is not None
     assert lexical.match("Valetov", ru) is not None
     assert lexical.match("Valetov", MOSCOW_RU) is None
+    sabina = doc("Премия врачам", "Премию получила хирург Сабина Ахмедова.")
+    assert lexical.match("Sobyanin", sabina) is None  # the same consonants, another name
 
 
 def test_phrase_words_must_stand_together(lexical: TopicMatcher) -> None:

@@ -44,7 +44,7 @@ from index.embedder import Embedder
 # Margin over the topic's background cosine (see the module docstring). Calibrated on the dev half
 from nlp.language import script, strip_stress
 from nlp.morph import analyser
-from nlp.names import name_key
+from nlp.names import name_form, same_name
 from nlp.places import (
     Mention,
     ancestors,
@@ -113,14 +113,14 @@ class _Word:
     script: str
     stem: str
     lemma: str
-    keys: frozenset[str]  # cross-script name keys (empty when too short)
+    keys: frozenset[str]  # cross-script name spellings, `nlp.names.name_form` (may be empty)
     start: int
     end: int
 
 
 @lru_cache(maxsize=100_000)
 def _analyse_word(word: str) -> tuple[str, str, str, str]:
-    """(script, stem, lemma, space-joined name keys) of a lower-cased word; cached (news reuse
+    """(script, stem, lemma, space-joined name spellings) of a lower-cased word; cached (news reuse
     their words)."""
     s = script(word)
     if s == "ru":
@@ -134,9 +134,9 @@ def _analyse_word(word: str) -> tuple[str, str, str, str]:
         stem = lemma = word
     if len(word) < 3:
         return s, stem, lemma, ""
-    keys = {name_key(word)}
-    if s == "ru":  # also the whole word: name_key cuts endings that may belong to the stem
-        keys.add(name_key(iuliia.WIKIPEDIA.translate(word).lower()))
+    keys = {name_form(word)}
+    if s == "ru":  # also the whole word: name_form cuts endings that may belong to the stem
+        keys.add(name_form(iuliia.WIKIPEDIA.translate(word).lower()))
     return s, stem, lemma, " ".join(sorted(k for k in keys if k))
 
 
@@ -157,13 +157,14 @@ def _same(t: _Word, a: _Word) -> bool:
 
     Same script: lemma or stem, or the topic stem (5+ letters) starting the article's, so that
     "нанотехнологии" finds "нанотехнологический". Across scripts only the name key counts
-    ("Ivanov" / "Иванова", "startups" / "стартапы"), and only for words of 4+ letters.
+    ("Ivanov" / "Иванова", "startups" / "стартапы", not "Sobyanin" / "Сабина"), and only for
+    words of 4+ letters.
     """
     if t.script == a.script or not t.script or not a.script:
         if t.text == a.text or t.lemma == a.lemma or t.stem == a.stem:
             return True
         return len(t.stem) >= 5 and a.stem.startswith(t.stem)
-    return len(t.text) >= 4 and not t.keys.isdisjoint(a.keys)
+    return len(t.text) >= 4 and any(same_name(x, y) for x in t.keys for y in a.keys)
 
 
 def _find_phrase(

@@ -16,7 +16,7 @@ from datetime import date
 from nlp.countries import find_countries
 from nlp.dates import find_dates
 from nlp.entities import Entity
-from nlp.names import name_key
+from nlp.names import name_form, same_name
 from nlp.negation import is_negated
 from nlp.quantities import Quantity, find_quantities
 from nlp.stopwords import EN_FUNCTION_WORDS
@@ -38,7 +38,7 @@ class Mismatch:
 
 @dataclass(frozen=True)
 class Name:
-    """A named entity reduced to script-independent keys ("Петрова" ~ "Petrov")."""
+    """A named entity reduced to script-independent spellings ("Петрова" ~ "Petrov")."""
 
     kind: str  # "person" | "organisation" | "place" | "name" (an English name of unknown kind)
     text: str
@@ -157,15 +157,12 @@ def keys_of(text: str, *, every_word: bool = False) -> frozenset[str]:
     words = re.findall(r"[^\W_]+", text)
     if not every_word:
         words = [w for w in words if w[0].isupper() and not w.isdigit()] or words
-    return frozenset(k for w in words if (k := name_key(w)))
+    return frozenset(k for w in words if (k := name_form(w)))
 
 
 def keys_match(a: str, b: str) -> bool:
-    """Equal keys, or one a prefix/suffix of the other (declension, "Chzh-" vs "Zh-")."""
-    if a == b:
-        return True
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 4 and (long_.startswith(short) or long_.endswith(short))
+    """One name under two spellings or declensions (`nlp.names.same_name`)."""
+    return same_name(a, b)
 
 
 def any_key(keys: Iterable[str], pool: Iterable[str]) -> bool:
@@ -188,7 +185,7 @@ def surname_keys(name: Name) -> frozenset[str]:
     if name.kind != "person":
         return name.keys
     last = re.findall(r"[^\W_][\w-]*", name.text)
-    key = name_key(last[-1]) if last else ""
+    key = name_form(last[-1]) if last else ""
     return frozenset({key}) if key else name.keys
 
 
