@@ -18,7 +18,7 @@ from nlp.entities import latin
 from nlp.places import english_name
 from rag.alerts.agreements import Agreement
 
-KINDS = ("agreement", "memorandum", "partnership", "contract", "roadmap")
+KINDS = ("agreement", "memorandum", "partnership", "contract", "deal", "roadmap")
 # CLDR locales: British English writes "11 April 2024" and "A, B and C", as the bot's English does.
 _BABEL_LOCALE = {"ru": "ru", "en": "en_GB"}
 

@@ -18,9 +18,11 @@ _NEGATORS = {
 }  # fmt: skip
 # Words after which a negator makes a bound or a comparison ("не менее", "no more than").
 _BOUND_AFTER = {
-    "ru": ("менее", "более", "только", "раз", "позднее", "ранее", "считая"),
-    "en": ("less", "more", "later", "earlier", "only"),
-}
+    "ru": ("менее", "более", "меньше", "больше", "выше", "ниже", "только", "раз", "позднее",
+           "ранее", "считая", r"(?:(?:долж\w*|может|могут|будет|будут)\s+)?(?:превыш\w*|превыс\w*"
+           r"|быть\s+(?:более|менее|больше|меньше|выше|ниже))"),
+    "en": ("less", "more", "fewer", "later", "earlier", "only", "below", r"exceed\w*"),
+}  # fmt: skip
 
 
 def _alternation(words: Iterable[str]) -> str:

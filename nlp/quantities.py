@@ -59,6 +59,19 @@ _SAME_EN = {
     "below": "less than",
     "above": "more than",
 }
+# Bounds said with a verb ("не должно превышать 20%", "must not exceed 20%" = at most 20%),
+# the negated forms first: a negation here is part of the bound, not of the sentence.
+_MODAL_RU = r"(?:(?:долж\w*|может|могут|будет|будут|стан\w*)\s+)?"
+_MODAL_EN = r"(?:(?:must|should|shall|will|may|can|does|do|did|would)\s+not|cannot|\w+n['’]t)"
+_VERBAL_BOUNDS: tuple[tuple[str, str], ...] = (
+    (rf"не\s+{_MODAL_RU}(?:превыш\w*|превыс\w*|быть\s+(?:больше|более|выше))", "at most"),
+    (rf"не\s+{_MODAL_RU}(?:быть\s+)?(?:меньше|ниже)|не\s+ниже", "at least"),
+    (r"не\s+выше", "at most"),
+    (r"превыша\w*|превыси\w*|превысят|превышающ\w*", "more than"),
+    (rf"{_MODAL_EN}\s+exceed|not\s+exceeding|no\s+(?:more|greater)\s+than", "at most"),
+    (r"no\s+fewer\s+than|not\s+fewer\s+than|not\s+below", "at least"),
+    (r"exceed(?:s|ed|ing)?|in\s+excess\s+of", "more than"),
+)
 _SCALES: list[tuple[re.Pattern[str], float, str]] = [
     (re.compile(r"тыс\.?|тысяч\w*|thousands?|k\b", re.IGNORECASE), 1e3, "thousand"),
     (re.compile(r"млн\.?|миллион\w*|millions?|mln\b", re.IGNORECASE), 1e6, "million"),
@@ -67,7 +80,8 @@ _SCALES: list[tuple[re.Pattern[str], float, str]] = [
     (re.compile(r"%|процент\w*|percent|per\s+cent", re.IGNORECASE), 1.0, "%"),
 ]
 _QUAL_ALT = "|".join(
-    sorted([re.escape(q) for q in [*_QUALIFIERS_RU, *_QUALIFIERS_EN]], key=len, reverse=True)
+    [p for p, _ in _VERBAL_BOUNDS]
+    + sorted([re.escape(q) for q in [*_QUALIFIERS_RU, *_QUALIFIERS_EN]], key=len, reverse=True)
 )
 _SCALE_ALT = (
     r"тыс\.?|тысяч\w*|млн\.?|миллион\w*|млрд\.?|миллиард\w*|трлн\.?|триллион\w*"
@@ -77,7 +91,7 @@ _NUMBER = (
     r"\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
 )
 QUANTITY_RE = re.compile(
-    rf"(?:(?P<qual>{_QUAL_ALT})\s+)?(?P<num>{_NUMBER})(?:\s*(?P<scale>{_SCALE_ALT}))?"
+    rf"(?:(?P<qual>{_QUAL_ALT})\s+)?(?:[$€£¥₽]\s?)?(?P<num>{_NUMBER})(?:\s*(?P<scale>{_SCALE_ALT}))?"
     r"(?:\s+(?P<noun>[^\W\d_][\w-]*))?",
     re.IGNORECASE,
 )
@@ -112,6 +126,14 @@ def _scale_of(raw: str | None) -> tuple[float, str | None]:
     return 1.0, None
 
 
+def _normalised_qualifier(raw: str) -> str:
+    q = re.sub(r"\s+", " ", raw.lower())
+    for pattern, meaning in _VERBAL_BOUNDS:
+        if re.fullmatch(pattern, q, re.IGNORECASE):
+            return meaning
+    return _QUALIFIERS_RU.get(q) or _SAME_EN.get(q, q)
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every number in `text` with its qualifier, scale word and the noun that follows it."""
     found: list[Quantity] = []
@@ -126,8 +148,7 @@ def find_quantities(text: str) -> list[Quantity]:
         qual_raw = m.group("qual")
         qualifier = None
         if qual_raw:
-            q = qual_raw.lower()
-            qualifier = _QUALIFIERS_RU.get(q) or _SAME_EN.get(q, q)
+            qualifier = _normalised_qualifier(qual_raw)
         value = _parse_number(number) * (factor if scale != "%" else 1.0)
         found.append(
             Quantity(

@@ -206,3 +206,65 @@ def test_newest_agreements(
     assert len(newest) == 3
     assert [d.date for d in newest] == sorted((d.date or "" for d in newest), reverse=True)
     assert all(agreement_sentence(d) for d in newest)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("Две партии сформировали коалицию после выборов.", "partnership"),
+        ("The parties formed a coalition government on Monday.", "partnership"),
+        ("Холдинг купил стартап в сфере логистики.", "deal"),
+        ("The insurer acquired a 40% stake in the broker.", "deal"),
+        ("The studio completed its acquisition of the publisher.", "deal"),
+        ("Два банка объявили о слиянии.", "deal"),
+        ("Клуб подписал контракт с новым главным тренером.", "contract"),
+    ],
+)
+def test_deals_coalitions_and_signings_are_agreements(sentence: str, kind: str) -> None:
+    doc = Document("d", sentence, "", "", "ru" if re.search("[а-я]", sentence) else "en")
+    found = detect_agreement(doc)
+    assert found is not None and found.kind == kind
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Он купил дом в пригороде.",
+        "She bought a ticket to Rome.",
+        "Компания закрыла завод в области.",
+        "The ministry closed the school for the winter.",
+        "They acquired new skills at the course.",
+    ],
+)
+def test_buying_and_closing_alone_are_not_deals(sentence: str) -> None:
+    doc = Document("d", sentence, "", "", "ru" if re.search("[а-я]", sentence) else "en")
+    assert detect_agreement(doc) is None
+
+
+OBITUARY = [
+    "Скончался бывший министр иностранных дел.",
+    "Ему было 84 года.",
+    "Он родился в Саратове и окончил институт международных отношений.",
+    "Долгие годы он работал в посольствах в Европе.",
+    "В те годы стороны подписали соглашение о торговле, которое готовила его команда.",
+]
+
+
+def test_an_agreement_below_the_lead_is_background() -> None:
+    """An obituary recalls an accord in its fifth sentence: not news of an agreement."""
+    doc = Document("o", "Умер бывший министр", " ".join(OBITUARY), "2026-01-10", "ru")
+    assert detect_agreement(doc) is None
+    leading = [OBITUARY[-1].replace("В те годы с", "С"), *OBITUARY[:4]]
+    assert detect_agreement(Document("n", "Новости", " ".join(leading), "", "ru")) is not None
+
+
+def test_a_late_report_about_the_leads_subject_is_news() -> None:
+    """A meeting story that ends with what was signed there is news of that agreement."""
+    text = (
+        "Делегация Казани провела переговоры в Ташкенте. Обсуждали туризм и транспорт. "
+        "Стороны наметили новые рейсы. Отдельно говорили об образовании. "
+        "По итогам визита Казань и Ташкент подписали меморандум о сотрудничестве."
+    )
+    assert detect_agreement(Document("m", "Визит в Ташкент", text, "", "ru")) is not None
+    unrelated = text.replace("Казань и Ташкент", "Омск и Пермь")
+    assert detect_agreement(Document("u", "Визит в Ташкент", unrelated, "", "ru")) is None

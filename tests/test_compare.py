@@ -200,6 +200,20 @@ def test_negation() -> None:
     assert not _ru("участвуют не менее 17 тыс. предприятий").negated
 
 
+@pytest.mark.parametrize(
+    "claim",
+    ["Дефицит не должен превышать 3% бюджета", "Дефицит не может быть больше 3% бюджета"],
+)
+def test_a_bound_said_with_a_verb_is_the_same_bound(claim: str) -> None:
+    text = "По закону дефицит составит не более 3% бюджета."
+    c = compare(_ru(claim), _ru(text), context_of(text, None))
+    assert c.mismatches == [] and c.matched == 1
+    looser = compare(_ru(claim.replace("3%", "5%")), _ru(text), context_of(text, None))
+    assert looser.matched == 0  # a wider limit is not the limit the source states
+    above = compare(_ru("Дефицит превысит 5% бюджета"), _ru(text), context_of(text, None))
+    assert _kinds(above) == ["number"]
+
+
 def test_an_absent_name_is_unverified_not_contradicted() -> None:
     text = "Программа привлекла более 4,5 тыс. заявок."
     c = compare(_en("Tesla will open a factory in Kazan"), _ru(text), context_of(text, None))

@@ -33,3 +33,21 @@ def test_years_are_not_quantities() -> None:
     assert find_quantities("В 2019 году и в 2020 году") == []
     (q,) = find_quantities("в 2019 году открыли 15 парков")
     assert q.value == 15 and q.noun == "парков"
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier", "value"),
+    [
+        ("Дефицит бюджета не должен превышать 3% ВВП.", "at most", 3),
+        ("Ставка не может быть выше 7%.", "at most", 7),
+        ("Зарплата не может быть ниже 15 тыс. рублей.", "at least", 15_000),
+        ("Выручка превысила 5 млрд рублей.", "more than", 5e9),
+        ("The deficit must not exceed 3% of output.", "at most", 3),
+        ("It won't exceed 10 percent.", "at most", 10),
+        ("Revenue exceeded $5 billion.", "more than", 5e9),
+        ("They hired no fewer than 40 engineers.", "at least", 40),
+    ],
+)
+def test_bounds_said_with_a_verb(text: str, qualifier: str, value: float) -> None:
+    (q,) = find_quantities(text)
+    assert (q.qualifier, q.value) == (qualifier, pytest.approx(value))

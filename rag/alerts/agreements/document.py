@@ -7,8 +7,9 @@ from datetime import date
 
 from index.documents import Document
 from nlp.dates import parse_date
+from nlp.names import name_keys
 from nlp.sentences import split_sentences
-from rag.alerts.agreements.lexicon import EN_CANCEL, RU_CANCEL
+from rag.alerts.agreements.lexicon import EN_CANCEL, LEAD_SENTENCES, RETROSPECTIVE, RU_CANCEL
 from rag.alerts.agreements.sentence import (
     Finding,
     analyse,
@@ -47,13 +48,44 @@ def _reference_date(document: Document) -> date | None:
     return None
 
 
+def _lead(parts: list[tuple[str, str]]) -> set[int]:
+    """Positions of the title and the first LEAD_SENTENCES sentences of the text."""
+    body = [i for i, (where, _) in enumerate(parts) if where == "text"]
+    return {i for i, (where, _) in enumerate(parts) if where == "title"} | set(
+        body[:LEAD_SENTENCES]
+    )
+
+
+def _looks_back(sentences: Iterable[str]) -> bool:
+    """An obituary or an anniversary piece: what it recalls is not news."""
+    return any(t.lemma in RETROSPECTIVE or t.lower in RETROSPECTIVE
+               for s in sentences for t in tokenise(s))  # fmt: skip
+
+
+def _news_of_article(found: list[tuple[int, str, Finding]], parts: list[tuple[str, str]]) -> bool:
+    """Whether the article is news of the agreement it reports, not a story that recalls one:
+    the lead reports it, or a later report is about what the lead names and the lead does not
+    look back."""
+    lead = _lead(parts)
+    if any(i in lead for i, _, _ in found):
+        return True
+    lead_text = [parts[i][1] for i in sorted(lead)]
+    if _looks_back(lead_text):
+        return False
+    named = {k for s in lead_text for k in name_keys(s)}
+    return any(named & set(name_keys(s)) for _, s, _ in found)
+
+
 def document_findings(document: Document) -> list[tuple[str, Finding]]:
+    """The reporting sentences of an article that is news of an agreement (`_news_of_article`)
+    and not of one that fell through."""
     reference = _reference_date(document)
-    sentences = [s for _, s in document_sentences(document)]
-    found = [(s, f) for s in sentences if (f := analyse(s, reference)) is not None]
-    if not found or _cancelled(sentences):
+    parts = document_sentences(document)
+    sentences = [s for _, s in parts]
+    found = [(i, s, f) for i, s in enumerate(sentences) if (f := analyse(s, reference))]
+    if not found or not _news_of_article(found, parts) or _cancelled(sentences):
         return []
-    return found
+    return [(s, f) for _, s, f in found]
 
 
 def agreement_sentence(document: Document) -> str | None:

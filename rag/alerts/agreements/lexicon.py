@@ -17,6 +17,9 @@ NOUN_AFTER_VERB = 8  # tokens: "signed a ten-year research agreement"
 NOUN_BEFORE_VERB = 6  # "соглашение о сотрудничестве было подписано"
 CUE_WINDOW = 3  # tokens before a predicate that may negate it or make it planned
 OLD_DAYS = 60  # a date this much before the article's date marks an old agreement
+# News puts its event in the title and the first sentences (the lead): an agreement met further
+# down is news of the article only when it is about what the lead names.
+LEAD_SENTENCES = 3
 
 TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*|[^\w\s]")
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -43,6 +46,11 @@ EN_PLURAL = _words("en_plural")
 RU_SIGN = _words("ru_sign")
 FORM_KINDS = _words("form_kinds")
 RU_FORM = _words("ru_form")
+CLOSE_KINDS = _words("close_kinds")
+RU_CLOSE = _words("ru_close")
+ACQUIRE = _words("acquire")
+ACQUIRED_OBJECTS = _words("acquired_objects")
+RETROSPECTIVE = _words("retrospective")
 RU_NOMINAL = _words("ru_nominal")
 EN_NOMINAL = _words("en_nominal")
 EXCLUDED_MODIFIERS = _words("excluded_modifiers")

@@ -10,7 +10,7 @@ class Agreement:
     """An agreement an article reports, with what a reader wants at a glance."""
 
     doc_id: str
-    kind: str  # "agreement" | "memorandum" | "partnership" | "contract" | "roadmap"
+    kind: str  # "agreement" | "memorandum" | "partnership" | "contract" | "deal" | "roadmap"
     status: str  # "signed" | "planned"
     parties: tuple[str, ...]  # as written (Russian nominative), most important first
     date: str | None  # ISO; the text's date of the agreement, else the article's, else None

@@ -10,7 +10,10 @@ from nlp.dates import find_dates
 from nlp.negation import has_negator
 from rag.alerts.agreements.lexicon import (
     ABSENCE,
+    ACQUIRE,
+    ACQUIRED_OBJECTS,
     BACKGROUND,
+    CLOSE_KINDS,
     CUE_WINDOW,
     EN_MODAL,
     EN_NOMINAL,
@@ -27,6 +30,7 @@ from rag.alerts.agreements.lexicon import (
     NOW,
     OLD_DAYS,
     OPINION_AFTER_AGREED,
+    RU_CLOSE,
     RU_FORM,
     RU_MODAL,
     RU_NOMINAL,
@@ -83,12 +87,14 @@ def noun_kind(tokens: Sequence[Token], i: int) -> str | None:
 
 
 def sign_kind(t: Token) -> str | None:
-    """ "sign" | "enter" | "form" | "nominal" for a concluding predicate, else None."""
+    """ "sign" | "enter" | "form" | "close" | "nominal" for a concluding predicate, else None."""
     if t.pos:
         if t.lemma in RU_NOMINAL:
             return "nominal"
         if t.lemma in RU_FORM:
             return "form"
+        if t.lemma in RU_CLOSE:
+            return "close"
         return "sign" if t.lemma in RU_SIGN else None
     if t.lower in EN_NOMINAL:
         return "nominal"
@@ -106,7 +112,7 @@ def self_sufficient(tokens: Sequence[Token], i: int) -> str | None:
             return "partnership"
         if t.lemma == "объединить" and nxt == "усилия":
             return "partnership"
-        return None
+        return "deal" if _acquires(tokens, i) else None
     if t.lower in ("agree", "agrees", "agreed"):
         if nxt == "to" or (nxt in ("on", "upon") and not set(after[1:]) & OPINION_AFTER_AGREED):
             return "agreement"
@@ -117,7 +123,20 @@ def self_sufficient(tokens: Sequence[Token], i: int) -> str | None:
         return "partnership"
     if t.lower in ("join", "joins", "joined") and nxt == "forces":
         return "partnership"
-    return None
+    return "deal" if _acquires(tokens, i) else None
+
+
+def _acquires(tokens: Sequence[Token], i: int) -> bool:
+    """ "купила стартап", "acquired a 40% stake", "acquired Activision": a company bought."""
+    t = tokens[i]
+    if (t.lemma if t.pos else t.lower) not in ACQUIRE:
+        return False
+    after = tokens[i + 1 : i + 5]
+    if any((x.lemma if x.pos else x.lower) in ACQUIRED_OBJECTS for x in after):
+        return True
+    # An English company named right after the verb ("acquired Activision").
+    named = bool(after) and after[0].text[0].isupper()
+    return not t.pos and t.lower.startswith("acquir") and named
 
 
 def _window_before(tokens: Sequence[Token], i: int) -> list[Token]:
@@ -208,6 +227,8 @@ def _predicate_finding(
     for j, kind in nouns:
         if i < j <= i + NOUN_AFTER_VERB or i - NOUN_BEFORE_VERB <= j < i:
             if predicate == "form" and kind not in FORM_KINDS:
+                continue
+            if predicate == "close" and kind not in CLOSE_KINDS:
                 continue
             if predicate == "enter" and tokens[i + 1].lower != "into":
                 continue
