@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from nlp.quantities import MODAL_RU
+
 _NEGATORS = {
     "ru": ("не", "ни", "нет", "никогда", "никто", "ничего", r"отказа\w*"),
     "en": ("not", "n't", "never", "no", "none", "nobody", "nothing", "neither", "nor",
@@ -19,7 +21,7 @@ _NEGATORS = {
 # Words after which a negator makes a bound or a comparison ("не менее", "no more than").
 _BOUND_AFTER = {
     "ru": ("менее", "более", "меньше", "больше", "выше", "ниже", "только", "раз", "позднее",
-           "ранее", "считая", r"(?:(?:долж\w*|может|могут|будет|будут)\s+)?(?:превыш\w*|превыс\w*"
+           "ранее", "считая", rf"{MODAL_RU}(?:превыш\w*|превыс\w*"
            r"|быть\s+(?:более|менее|больше|меньше|выше|ниже))"),
     "en": ("less", "more", "fewer", "later", "earlier", "only", "below", r"exceed\w*"),
 }  # fmt: skip

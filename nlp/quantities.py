@@ -61,11 +61,11 @@ _SAME_EN = {
 }
 # Bounds said with a verb ("не должно превышать 20%", "must not exceed 20%" = at most 20%),
 # the negated forms first: a negation here is part of the bound, not of the sentence.
-_MODAL_RU = r"(?:(?:долж\w*|может|могут|будет|будут|стан\w*)\s+)?"
+MODAL_RU = r"(?:(?:долж\w*|может|могут|будет|будут|стан\w*)\s+)?"
 _MODAL_EN = r"(?:(?:must|should|shall|will|may|can|does|do|did|would)\s+not|cannot|\w+n['’]t)"
 _VERBAL_BOUNDS: tuple[tuple[str, str], ...] = (
-    (rf"не\s+{_MODAL_RU}(?:превыш\w*|превыс\w*|быть\s+(?:больше|более|выше))", "at most"),
-    (rf"не\s+{_MODAL_RU}(?:быть\s+)?(?:меньше|ниже)|не\s+ниже", "at least"),
+    (rf"не\s+{MODAL_RU}(?:превыш\w*|превыс\w*|быть\s+(?:больше|более|выше))", "at most"),
+    (rf"не\s+{MODAL_RU}(?:быть\s+)?(?:меньше|ниже)|не\s+ниже", "at least"),
     (r"не\s+выше", "at most"),
     (r"превыша\w*|превыси\w*|превысят|превышающ\w*", "more than"),
     (rf"{_MODAL_EN}\s+exceed|not\s+exceeding|no\s+(?:more|greater)\s+than", "at most"),
