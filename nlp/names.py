@@ -181,3 +181,32 @@ def capitalised_runs(text: str, joined: bool = True) -> list[tuple[int, int]]:
         if end > start:
             spans.append((start, end))
     return spans
+
+
+_NAME_TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def find_person(text: str, name: str) -> tuple[int, int] | None:
+    """Where `text` names the person `name` ("Сергея Собянина" for "Sergey Sobyanin"), in any
+    script or case. When `name` gives a first name, the text must give it too, right before
+    the surname: "Петров" alone may be another Petrov, "Пётр Петров" is one."""
+    parts = [name_form(w) for w in _NAME_TOKEN.findall(name)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    surname, first = parts[-1], parts[:-1]
+    words = list(_NAME_TOKEN.finditer(text))
+    for i, w in enumerate(words):
+        form = name_form(w.group())
+        if not form or not w.group()[0].isupper() or not same_name(form, surname):
+            continue
+        if not first:
+            return w.start(), w.end()
+        prev = words[i - 1] if i else None
+        if (
+            prev is not None
+            and not text[prev.end() : w.start()].strip()
+            and same_name(name_form(prev.group()), first[-1])
+        ):
+            return prev.start(), w.end()
+    return None

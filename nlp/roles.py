@@ -63,3 +63,74 @@ def role_before(sentence: str, start: int) -> str | None:
     if not taken:
         return None
     return sentence[taken[-1].start() : taken[0].end()]
+
+
+# A title phrase before a name may run this many words past the title ("председатель комитета
+# экономического развития Иван Петров"); an apposition after it this many.
+_GAP_WORDS = 8
+_APPOSITION_WORDS = 12
+_BREAK = re.compile(r"[,.;:!?()«»\"“”]")
+
+
+def _nominative(phrase: str) -> str:
+    """A Russian role read in an oblique case ("мэра Москвы") in the nominative ("мэр
+    Москвы"): the words up to the first noun are inflected, the complement after it kept."""
+    out: list[str] = []
+    words = phrase.split(" ")
+    for i, word in enumerate(words):
+        parse = analyser().parse(word.lower())[0]
+        if parse.tag.POS not in ("NOUN", "ADJF") or "nomn" in parse.tag:
+            return " ".join(out + words[i:])
+        inflected = parse.inflect({"nomn"})
+        form = str(inflected.word) if inflected is not None else word.lower()
+        out.append(form.capitalize() if word[:1].isupper() else form)
+        if parse.tag.POS == "NOUN":
+            return " ".join(out + words[i + 1 :])
+    return " ".join(out)
+
+
+def _title_before(sentence: str, start: int) -> str | None:
+    """The phrase from a person title to the name ("Moscow Mayor", "head of the fund")."""
+    from nlp.titles import title_classes
+
+    window_start = max(0, start - 120)
+    window = sentence[window_start:start]
+    best: re.Match[str] | None = None
+    for _, pattern in title_classes():
+        for m in pattern.finditer(window):
+            gap = window[m.end() :]
+            if _BREAK.search(gap) or len(gap.split()) > _GAP_WORDS:
+                continue
+            if best is None or m.start() > best.start():
+                best = m
+    if best is None:
+        return None
+    head = window[: best.start()]
+    lead = re.search(r"(?:[A-ZА-ЯЁ][\w-]*\s+){1,3}$", head)  # "Moscow Mayor", "Vice President"
+    begin = lead.start() if lead and not _BREAK.search(lead.group()) else best.start()
+    phrase = window[begin:].strip()
+    if re.search(r"[а-яё]", phrase, re.IGNORECASE):
+        return _nominative(phrase)
+    return phrase
+
+
+def _apposition_after(sentence: str, end: int) -> str | None:
+    """ ", the mayor of Moscow," / ", мэр Москвы,": a title phrase set off after the name."""
+    from nlp.titles import title_classes
+
+    m = re.match(r"\s*,\s*([^,.;:!?()«»\"]+)", sentence[end:])
+    if m is None or len(m.group(1).split()) > _APPOSITION_WORDS:
+        return None
+    phrase = m.group(1).strip()
+    bare = re.sub(r"^(?:the|a|an)\s+", "", phrase, flags=re.IGNORECASE)
+    return phrase if any(p.match(bare) for _, p in title_classes()) else None
+
+
+def role_of(sentence: str, start: int, end: int) -> str | None:
+    """What a sentence says a person is: the role before the name `sentence[start:end]` or
+    an apposition after it, a Russian one in the nominative. None when it gives no role."""
+    return (
+        role_before(sentence, start)
+        or _title_before(sentence, start)
+        or _apposition_after(sentence, end)
+    )

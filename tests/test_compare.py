@@ -218,3 +218,38 @@ def test_an_absent_name_is_unverified_not_contradicted() -> None:
     text = "Программа привлекла более 4,5 тыс. заявок."
     c = compare(_en("Tesla will open a factory in Kazan"), _ru(text), context_of(text, None))
     assert c.mismatches == [] and c.unverified >= 1 and c.off_topic
+
+
+ARTICLE = (
+    "Мэрия и университет подписали соглашение о сотрудничестве. "
+    "Стороны будут вместе готовить инженеров для городских предприятий. "
+    "Первые студенты начнут обучение в сентябре."
+)
+
+
+def test_an_invented_fact_on_the_articles_topic_is_not_confirmed() -> None:
+    """The sentence shares the claim's parties and its topic, but not what the claim says was
+    agreed: a word the article never uses is something it does not say."""
+    evidence = _ru("Мэрия и университет подписали соглашение о сотрудничестве.")
+    context = context_of(ARTICLE, None)
+    invented = _ru("Мэрия и университет подписали соглашение о строительстве стадиона и бассейна.")
+    c = compare(invented, evidence, context)
+    assert not c.mismatches and not c.supports
+    assert c.content_absent >= 2
+
+
+def test_the_same_fact_in_other_words_is_confirmed() -> None:
+    evidence = _ru("Мэрия и университет подписали соглашение о сотрудничестве.")
+    context = context_of(ARTICLE, None)
+    assert compare(_ru("Университет и мэрия подписали соглашение."), evidence, context).supports
+    # one word said differently ("заключили" for "подписали") is room for paraphrase
+    paraphrase = _ru("Мэрия и университет заключили соглашение о сотрудничестве.")
+    assert compare(paraphrase, evidence, context).supports
+
+
+def test_content_words_do_not_cross_languages() -> None:
+    """Stems of two languages never meet: across languages similarity alone decides."""
+    evidence = _ru("Мэрия и университет подписали соглашение о сотрудничестве.")
+    claim = _en("The city hall and the university signed a cooperation agreement")
+    c = compare(claim, evidence, context_of(ARTICLE, None))
+    assert c.content_words == 0 and c.about_the_same

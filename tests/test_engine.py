@@ -160,3 +160,24 @@ def test_langchain_retriever_returns_cited_chunks(engine: AnswerEngine) -> None:
         assert d.metadata["doc_id"] == chunk.doc_id
     assert any(d.metadata["doc_id"] == ZGC_ARTICLE for d in docs)
     assert NewsRetriever(engine=engine).invoke("   ") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "person", "role_words"),
+    [
+        ("Кто такой Дмитрий Ялов?", "Дмитрий Ялов", "председатель комитета"),
+        ("Who is Sergey Sobyanin?", "Sergey Sobyanin", "Mayor"),
+    ],
+)
+def test_who_is_x_is_answered_with_the_role_the_article_gives(
+    engine: AnswerEngine, question: str, person: str, role_words: str
+) -> None:
+    """The answer to "who is X?" is X's post, quoted from a sentence that names X."""
+    answer = engine.ask(question)
+    assert answer.answered, answer
+    assert answer.answer.startswith(f"{person} — ") and role_words in answer.answer
+    _assert_quotes_verbatim(engine, answer)
+
+
+def test_who_is_someone_the_corpus_never_names_is_refused(engine: AnswerEngine) -> None:
+    assert not engine.ask("Who is Ivan Petrov?").answered

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.names import name_form, name_key, same_name
+from nlp.names import find_person, name_form, name_key, same_name
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,19 @@ def test_the_retrieval_key_still_joins_them() -> None:
 
 def test_short_or_empty_forms_never_match() -> None:
     assert name_form("Ли") == "" and not same_name("", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "found"),
+    [
+        ("при мэре Москвы Сергее Собянине", "Sergey Sobyanin", "Сергее Собянине"),
+        ("Moscow Mayor Sergey Sobyanin held", "Сергей Собянин", "Sergey Sobyanin"),
+        ("министр Петров открыл выставку", "Петров", "Петров"),
+        ("министр Пётр Петров открыл выставку", "Иван Петров", None),  # another first name
+        ("министр Петров открыл выставку", "Иван Петров", None),  # may be another Petrov
+        ("директор Петровский открыл выставку", "Петров", None),
+    ],
+)
+def test_find_person_across_scripts_and_cases(text: str, name: str, found: str | None) -> None:
+    span = find_person(text, name)
+    assert (text[span[0] : span[1]] if span else None) == found

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.answering.question import QType, analyse, question_type
+from rag.answering.question import QType, analyse, described_person, question_type
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,18 @@ def test_english_names_skip_nationality_adjectives() -> None:
 
     text = "The deal links Russian and Chinese firms with Nordic Labs and the city of Oslo."
     assert [e.text for e in english_entities(text)] == ["Nordic Labs", "Oslo"]
+
+
+@pytest.mark.parametrize(
+    ("question", "person"),
+    [
+        ("Кто такой Дмитрий Ялов?", "Дмитрий Ялов"),
+        ("Who is Xi Jinping?", "Xi Jinping"),
+        ("Кем является Наталья Сергунина", "Наталья Сергунина"),
+        ("Who is the mayor of Moscow?", None),  # asks for a person, names none
+        ("Кто подписал соглашение?", None),
+    ],
+)
+def test_who_is_x_names_the_person_described(question: str, person: str | None) -> None:
+    assert described_person(question) == person
+    assert analyse(question).described == person

@@ -17,10 +17,10 @@ from index.embedder import Vectors
 from index.store import IndexSnapshot
 from nlp.dates import parse_date
 from nlp.entities import Entity, RussianNer, find_entities, latin
-from nlp.names import name_keys
+from nlp.names import find_person, name_keys
 from nlp.places import ancestors, find_places, topic_places
 from nlp.quantities import Quantity, find_quantities, render_english
-from nlp.roles import role_before
+from nlp.roles import role_before, role_of
 from nlp.when import TIME_EXPRESSION, english_time
 from rag.answering.answer import Answer, Citation
 from rag.answering.question import QType, Question
@@ -51,6 +51,8 @@ class Candidate:
 # that misses one of them (or anything in it): such sentences count this much less similar.
 PLACE_MISS_PENALTY = 0.03
 MAX_NER_SENTENCES = 6
+# Sentences searched for the role of the person a "who is X?" question names.
+MAX_DESCRIBE_SENTENCES = 12
 # Documents whose places are kept (~0.8 KB each, measured): the retrieved articles of recent
 # questions; past it the least recently read is dropped and found again on demand.
 PLACES_CACHE_SIZE = 10_000
@@ -118,6 +120,10 @@ class ExtractiveAnswerer:
         ranked, entities = self.rank(question, question_vector, hits)
         if not ranked:
             return refusal(question, hits)
+        if question.described:
+            described = describe(question, question.described, ranked)
+            if described is not None:
+                return described
         best = ranked[0]
         limit = threshold
         # Whether the corpus answers is decided on the closest sentence, which sentence answers
@@ -132,7 +138,8 @@ class ExtractiveAnswerer:
             if not counted:
                 return refusal(question, hits, confidence=closest)
             best = counted[0]
-        direct = direct_answer(question, best, entities[best.key])
+        # "Who is X?" wants X's role, which no sentence in reach gave: a name is no answer.
+        direct = None if question.described else direct_answer(question, best, entities[best.key])
         chosen = [best]
         # A second source is cited only where it states the very same fact: a short answer
         # (names, a number, a date) lifted from both sentences alike. Any other second sentence
@@ -194,6 +201,30 @@ class ExtractiveAnswerer:
 
     def _entities(self, cand: Candidate) -> list[Entity]:
         return find_entities(cand.text, cand.hit.document.language, self._ner)
+
+
+def describe(question: Question, person: str, ranked: Sequence[Candidate]) -> Answer | None:
+    """ "Who is X?" answered with the role the best sentence naming X gives X ("мэр Москвы").
+
+    A sentence that names the very person and says what they are answers the question, however
+    short the question and so however low its similarity: the name match is the evidence.
+    """
+    for cand in ranked[:MAX_DESCRIBE_SENTENCES]:
+        span = find_person(cand.text, person)
+        role = role_of(cand.text, *span) if span is not None else None
+        if role is None:
+            continue
+        return Answer(
+            question=question.text,
+            language=question.language,
+            answered=True,
+            answer=f"{person} — {role} [1].",
+            citations=[_citation(1, cand)],
+            confidence=cand.similarity,
+            quoted_language=None,
+            published=None,
+        )
+    return None
 
 
 def _citation(n: int, cand: Candidate) -> Citation:

@@ -67,12 +67,36 @@ _LATEST = re.compile(
 )
 
 
+# "Who is X?", "Кто такой X?": the question gives a person's name and asks what they are.
+_DESCRIBED = re.compile(
+    r"^\s*(?:who\s+(?:is|was)|who's|кто\s+(?:такой|такая|такие|это)|кем\s+(?:является|являлся"
+    r"|являлась|работает))\s+(?P<name>[^?]+?)\s*[?.!]*\s*$",
+    _I,
+)
+_NAME_WORD = re.compile(r"[A-ZА-ЯЁ][\w'’.-]*")
+DESCRIBED_MAX_WORDS = 4
+
+
 @dataclass(frozen=True)
 class Question:
     text: str
     language: str
     qtype: QType
     wants_latest: bool
+    # The person a "who is X?" question names: what they are is the answer, not another name.
+    described: str | None = None
+
+
+def described_person(text: str) -> str | None:
+    """X of "Who is X?" / "Кто такой X?" when X is a name (capitalised words only): "Who is
+    the mayor?" asks for a person, and is no such question."""
+    m = _DESCRIBED.match(text)
+    if m is None:
+        return None
+    words = m.group("name").split()
+    if len(words) > DESCRIBED_MAX_WORDS or not all(_NAME_WORD.fullmatch(w) for w in words):
+        return None
+    return " ".join(words)
 
 
 def question_type(text: str) -> QType:
@@ -97,4 +121,5 @@ def analyse(text: str) -> Question:
         language=detect_language(clean),
         qtype=question_type(clean),
         wants_latest=bool(_LATEST.search(clean)),
+        described=described_person(clean),
     )

@@ -341,7 +341,7 @@ class FactChecker:
             context = self._contexts.get(doc_id)
         if context is None:
             doc = self.snapshot.documents[doc_id]
-            context = context_of(doc.text, parse_date(doc.date) if doc.date else None)
+            context = context_of(doc.text, parse_date(doc.date) if doc.date else None, doc.title)
             with self._cache_lock:
                 self._contexts[doc_id] = context
         return context

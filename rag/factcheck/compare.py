@@ -316,6 +316,16 @@ def compare_negation(claim: Facts, evidence: Facts, out: Comparison) -> None:
         out.mismatches.append(Mismatch("negation", said, other))
 
 
+def compare_content(claim: Facts, evidence: Facts, context: Context, out: Comparison) -> None:
+    """Which of the claim's content words the sentence and its article use (same language only:
+    across languages the stems cannot meet, and similarity alone decides)."""
+    if claim.language != evidence.language:
+        return
+    out.content_words = len(claim.content)
+    out.content_missing = len(claim.content - evidence.content)
+    out.content_absent = len(claim.content - (context.content | evidence.content))
+
+
 def compare(claim: Facts, evidence: Facts, context: Context) -> Comparison:
     """Every value of `claim` against `evidence` (one sentence of the article `context`)."""
     out = Comparison()
@@ -323,6 +333,7 @@ def compare(claim: Facts, evidence: Facts, context: Context) -> Comparison:
     compare_dates(claim, evidence, context, out)
     compare_names(claim, evidence, context, out)
     compare_countries(claim, evidence, context, out)
+    compare_content(claim, evidence, context, out)
     if out.matched or not claim.facet_count():
         # Only a sentence about the same facts can contradict by a "not".
         compare_negation(claim, evidence, out)

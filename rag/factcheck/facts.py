@@ -22,6 +22,7 @@ from nlp.quantities import Quantity, find_quantities
 from nlp.stopwords import EN_FUNCTION_WORDS
 from nlp.titles import title_classes
 from rag.factcheck.claims import is_english_predicate
+from rag.retrieval.lexical import tokens
 
 MISMATCH_KINDS = (
     "number", "date", "person", "organisation", "place", "role", "nationality", "negation",
@@ -69,6 +70,8 @@ class Facts:
     negated: bool
     actions: tuple[Action, ...]
     titles: tuple[tuple[Name, frozenset[str], str], ...]  # (person, title classes, as written)
+    # Stems of the content words (`content_words`): what the sentence is about besides values.
+    content: frozenset[str] = frozenset()
 
     @property
     def country_set(self) -> frozenset[str]:
@@ -87,6 +90,7 @@ class Context:
     name_keys: frozenset[str]
     countries: frozenset[str]
     published: date | None
+    content: frozenset[str] = frozenset()  # stems of the article's content words
 
 
 @dataclass
@@ -105,10 +109,27 @@ class Comparison:
     linked: bool = False
     # Claim names in another language the sentence may translate rather than spell.
     untranslated: int = 0
+    # Same language only (stems do not cross languages): the claim's content words, and how
+    # many of them the sentence and its whole article leave out.
+    content_words: int = 0
+    content_missing: int = 0
+    content_absent: int = 0
 
     @property
     def supports(self) -> bool:
-        return not self.mismatches and not self.unverified
+        return not self.mismatches and not self.unverified and self.about_the_same
+
+    @property
+    def about_the_same(self) -> bool:
+        """Whether the sentence speaks of what the claim speaks of, not only of its values: an
+        invented fact ("... agreed to build a metro line") around true values is not confirmed
+        by a sentence on the same topic that never mentions it. A word the article never uses
+        is something it does not say; one paraphrased in the sentence is tolerated."""
+        if not self.content_words:
+            return True
+        absent = self.content_absent / self.content_words
+        missing = self.content_missing / self.content_words
+        return absent <= MAX_ABSENT_SHARE and missing <= MAX_MISSING_SHARE
 
 
 # ------------------------------------------------------------------ extraction
@@ -148,6 +169,16 @@ _ORG_WORDS = re.compile(
     _I,
 )
 _KIND = {"PER": "person", "ORG": "organisation", "LOC": "place"}
+# How much of a claim's content (same language) a supporting sentence may leave out, and how
+# much of it its whole article may never mention (synonyms and paraphrase need some room).
+MAX_MISSING_SHARE = 0.5
+MAX_ABSENT_SHARE = 0.25
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Stems of the words that carry content: stop words, numbers and one- or two-letter
+    words dropped (numbers and names are compared as values)."""
+    return frozenset(t for t in tokens(text) if len(t) > 2 and not t.isdigit())
 
 
 def keys_of(text: str, *, every_word: bool = False) -> frozenset[str]:
@@ -278,13 +309,15 @@ def extract_facts(text: str, language: str, entities: Sequence[Entity]) -> Facts
         negated=is_negated(text, language),
         actions=actions,
         titles=tuple(titles),
+        content=content_words(text),
     )
 
 
-def context_of(text: str, published: date | None) -> Context:
+def context_of(text: str, published: date | None, title: str = "") -> Context:
     """The article-wide values a sentence comparison needs."""
     return Context(
         name_keys=keys_of(text),
         countries=frozenset(c for c, _ in find_countries(text)),
         published=published,
+        content=content_words(title + "\n" + text),
     )

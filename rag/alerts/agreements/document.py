@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from datetime import date
 
@@ -58,8 +59,14 @@ def _lead(parts: list[tuple[str, str]]) -> set[int]:
 
 def _looks_back(sentences: Iterable[str]) -> bool:
     """An obituary or an anniversary piece: what it recalls is not news."""
-    return any(t.lemma in RETROSPECTIVE or t.lower in RETROSPECTIVE
-               for s in sentences for t in tokenise(s))  # fmt: skip
+    for s in sentences:
+        tokens = tokenise(s)
+        pairs = (f"{a.lower} {b.lower}" for a, b in itertools.pairwise(tokens))
+        if any(t.lemma in RETROSPECTIVE or t.lower in RETROSPECTIVE for t in tokens) or any(
+            p in RETROSPECTIVE for p in pairs
+        ):
+            return True
+    return False
 
 
 def _news_of_article(found: list[tuple[int, str, Finding]], parts: list[tuple[str, str]]) -> bool:
