@@ -37,8 +37,8 @@ class RagSettings(BaseSettings):
     # someone else) only from this similarity up.
     check_absent_name_above: float = 0.90
 
-    llm_provider: str | None = None  # e.g. "openai" (any LangChain chat model provider)
-    llm_model: str | None = None
+    llm_provider: str | None = None  # "openai" (any LangChain provider) or "llamacpp" (local)
+    llm_model: str | None = None  # for llamacpp: a .gguf path or a packaged model ("smollm2")
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = 20.0

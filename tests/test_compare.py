@@ -173,15 +173,29 @@ def test_a_longer_surname_is_another_person() -> None:
     assert c.matched == 0 and [m.kind for m in c.mismatches] == ["person"]
 
 
-def test_signed_vs_chaired_is_a_role_mismatch() -> None:
-    text = "Заседание прошло под председательством мэра Москвы Сергея Собянина."
-    evidence = _ru(text, ("PER", "Сергея Собянина"))
+def test_chairing_while_others_sign_is_a_role_mismatch() -> None:
+    text = (
+        "Соглашение подписали Анатолий Валетов и Чжао Чаншань, а заседание прошло под "
+        "председательством мэра Москвы Сергея Собянина."
+    )
+    evidence = _ru(
+        text, ("PER", "Сергея Собянина"), ("PER", "Анатолий Валетов"), ("PER", "Чжао Чаншань")
+    )
     c = compare(_en("Sergey Sobyanin signed the agreement"), evidence, context_of(text, None))
     assert _kinds(c) == ["role"]
     assert "signed" in c.mismatches[0].claim_value
     assert "председательством" in c.mismatches[0].source_value
     chaired = compare(_en("Sergey Sobyanin chaired the meeting"), evidence, NO_CONTEXT)
     assert chaired.mismatches == [] and chaired.matched >= 1
+
+
+def test_chairing_alone_does_not_say_who_signed() -> None:
+    """A chair may sign too: a sentence naming nobody else signing neither confirms nor
+    refutes that the chair signed."""
+    text = "Заседание прошло под председательством мэра Москвы Сергея Собянина."
+    evidence = _ru(text, ("PER", "Сергея Собянина"))
+    c = compare(_en("Sergey Sobyanin signed the agreement"), evidence, context_of(text, None))
+    assert c.mismatches == [] and not c.supports
 
 
 def test_a_title_the_source_does_not_give() -> None:

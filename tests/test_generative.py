@@ -18,21 +18,27 @@ HITS = [
 ]
 
 
-def test_keeps_cited_sentences_and_drops_the_rest() -> None:
+def test_keeps_sentences_with_a_verbatim_quote_and_drops_the_rest() -> None:
     reply = (
-        "The agreement was signed by Anatoly Valetov [1]. "
+        "The agreement was signed by «руководитель МИК Анатолий Валетов» [1]. "
         "The cluster has «более 17 тыс. предприятий» [2]. "
+        "В кластере участвует более 17 тыс. предприятий [2]. "
+        "The agreement was signed by Anatoly Valetov [1]. "
         "It was the largest deal of the year [3]. "
         "Everyone was happy."
     )
     kept = verified_sentences(reply, HITS)
-    assert [marks for _, marks in kept] == [[1], [2]]
+    assert [v.marks for v in kept] == [(1,), (2,), (2,)]
+    assert kept[0].quotes == {1: "руководитель МИК Анатолий Валетов"}
+    assert kept[2].quotes == {2: "В кластере участвует более 17 тыс. предприятий"}
 
 
 def test_drops_a_sentence_whose_quote_is_not_in_the_cited_passage() -> None:
     reply = (
         "The cluster has «более 20 тыс. предприятий» [2]. "
-        "Valetov signed it «Анатолий Валетов» [2]."
+        "Valetov signed it «Анатолий Валетов» [2]. "
+        # each quote must lie inside one passage, not across the two cited
+        "«Чжао Чаншань. В кластере» [1][2]."
     )
     assert verified_sentences(reply, HITS) == []
 
@@ -51,3 +57,11 @@ def test_unusable_llm_settings_leave_the_extractive_answerer_in_charge() -> None
     assert make_chat_model(RagSettings(llm_provider=None, llm_model=None)) is None
     # No provider package (or `langchain` itself) is installed here: no crash, no model.
     assert make_chat_model(RagSettings(llm_provider="openai", llm_model="gpt-x")) is None
+
+
+def test_every_cited_passage_must_hold_one_of_the_quotes() -> None:
+    reply = "Valetov signed «Документ подписали руководитель МИК» [1][2]."
+    assert verified_sentences(reply, HITS) == []
+    both = "«руководитель МИК Анатолий Валетов» and «более 17 тыс. предприятий» [1][2]."
+    (kept,) = verified_sentences(both, HITS)
+    assert kept.quotes == {1: "руководитель МИК Анатолий Валетов", 2: "более 17 тыс. предприятий"}

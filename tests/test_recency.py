@@ -13,6 +13,7 @@ from index.embedder import SentenceTransformerEmbedder
 from index.settings import DEFAULT_MODEL, IndexSettings
 from rag.answering.engine import AnswerEngine
 from rag.answering.question import analyse
+from rag.retrieval.retriever import HybridRetriever
 from rag.settings import RagSettings
 
 _TEXT = "Технопарк «Полюс» подписал соглашение с {}."
@@ -54,3 +55,26 @@ def test_since_and_until_filter_by_publication_date(engine: AnswerEngine) -> Non
     assert _search(engine, "соглашение технопарка", until=date(2025, 12, 31)) == ["old"]
     # An unknown date is never shown as inside a range, and never invented.
     assert "undated" in _search(engine, "соглашение технопарка")
+
+
+def test_a_narrow_range_finds_its_article_below_many_better_matches(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> None:
+    """The range is applied inside the search: twelve closer articles out of range do not
+    crowd out the one in range, however small the candidate pool."""
+    raws = [
+        RawDocument(f"n{i}", f"{i + 1:02d}.11.2026\n" + _TEXT.format(f"партнёром номер {i}"), "")
+        for i in range(12)
+    ]
+    raws.append(RawDocument("old", "03.03.2025\nЗавод из Казани начал поставки датчиков.", ""))
+    docs = [d for d in map(clean_document, raws) if d is not None]
+    settings = IndexSettings(data_dir=tmp_path_factory.mktemp("n"), embedding_model=DEFAULT_MODEL)
+    update_index(settings, embedder, docs, progress=False)
+    engine = AnswerEngine.from_settings(settings, RagSettings(), embedder=embedder)
+    narrow = HybridRetriever(engine.retriever.snapshot, candidates=1)
+    q = analyse("соглашение технопарка")
+    qvec = embedder.embed_queries([q.text])[0]
+    assert next(h.document.doc_id for h in narrow.search(q, qvec, k=4)).startswith("n")
+    hits = narrow.search(q, qvec, k=4, until=date(2025, 12, 31))
+    assert [h.document.doc_id for h in hits] == ["old"]
+    assert narrow.search(q, qvec, k=4, until=date(2020, 1, 1)) == []

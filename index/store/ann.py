@@ -112,8 +112,16 @@ def read_faiss(
     return index
 
 
-def search(index: faiss.Index, query_vectors: npt.NDArray[Any], k: int) -> SearchHits:
-    """Per query, up to k (row, cosine) pairs, best first; fewer when the index is smaller."""
+def search(
+    index: faiss.Index,
+    query_vectors: npt.NDArray[Any],
+    k: int,
+    rows: npt.NDArray[np.int64] | None = None,
+) -> SearchHits:
+    """Per query, up to k (row, cosine) pairs, best first; fewer when the index is smaller.
+
+    `rows` restricts the search to those rows inside FAISS (an ID selector), so a filter
+    never empties a result that rows passing it could fill."""
     dim = index.d
     queries = np.ascontiguousarray(np.atleast_2d(query_vectors), dtype=np.float32)
     if queries.ndim != 2 or queries.shape[1] != dim:
@@ -122,7 +130,17 @@ def search(index: faiss.Index, query_vectors: npt.NDArray[Any], k: int) -> Searc
     if k_eff <= 0 or len(queries) == 0:
         return [[] for _ in range(len(queries))]
     use_faiss_threads()
-    scores, ids = index.search(queries, k_eff)
+    if rows is None:
+        scores, ids = index.search(queries, k_eff)
+    else:
+        selector = faiss.IDSelectorBatch(np.ascontiguousarray(rows, dtype=np.int64))
+        if isinstance(index, faiss.IndexHNSWFlat):
+            params: Any = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.efSearch = max(index.hnsw.efSearch, k_eff)  # its own default would be 16
+        else:
+            params = faiss.SearchParameters()
+        params.sel = selector
+        scores, ids = index.search(queries, k_eff, params=params)
     return [
         [(int(i), float(s)) for i, s in zip(id_row, score_row, strict=True) if i >= 0]
         for id_row, score_row in zip(ids, scores, strict=True)

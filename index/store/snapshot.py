@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import faiss
+import numpy as np
 import numpy.typing as npt
 
 from index.documents import Chunk, Document, SentenceSpan
@@ -208,6 +209,8 @@ class IndexSnapshot:
         story = self._story_ids[doc_id]
         return [doc_id, *sorted(d for d in self._stories[story] if d != doc_id)]
 
-    def search(self, query_vectors: npt.NDArray[Any], k: int) -> SearchHits:
-        """Per query, up to k (row, cosine) pairs, best first; fewer when the index is smaller."""
-        return search(self._index, query_vectors, k)
+    def search(
+        self, query_vectors: npt.NDArray[Any], k: int, rows: npt.NDArray[np.int64] | None = None
+    ) -> SearchHits:
+        """Per query, up to k (row, cosine) pairs, best first, among `rows` when given."""
+        return search(self._index, query_vectors, k, rows)

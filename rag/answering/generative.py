@@ -1,9 +1,10 @@
 """Optional generative answers through any LangChain chat model, checked against the sources.
 
 The model sees numbered passages and must cite them as [n]. Its output is then verified:
-a sentence survives only if every [n] it carries names a passage it was given and every
-quoted span in it occurs verbatim in a cited passage. Anything else is dropped; if nothing
-survives (or the model fails), the caller falls back to the extractive answer.
+a sentence survives only if every [n] it carries names a passage it was given and holds a
+quote from it — a quoted span, or the sentence itself when it copies its passage — found
+verbatim there. Anything else is dropped; if nothing survives (or the model
+fails), the caller falls back to the extractive answer.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import SecretStr
@@ -29,8 +31,9 @@ _QUOTED = re.compile(r"«([^»]{8,})»|“([^”]{8,})”|\"([^\"]{8,})\"")
 
 SYSTEM_PROMPT = (
     "You answer questions about news using ONLY the numbered passages given. "
-    "Every sentence you write must end with the number(s) of the passage(s) that support it, "
-    "like [1] or [2][3]. If you quote, quote exactly. If the passages do not answer the "
+    "Every sentence you write must quote, in double quotes, the exact words of the passage "
+    "that supports it, copied character for character in the passage's language, and end "
+    "with that passage's number, like [1] or [2][3]. If the passages do not answer the "
     "question, reply exactly: NO_ANSWER. Answer in {language}, in at most three sentences."
 )
 
@@ -47,19 +50,45 @@ def build_messages(question: Question, hits: Sequence[Hit]) -> list[tuple[str, s
     ]
 
 
-def verified_sentences(text: str, hits: Sequence[Hit]) -> list[tuple[str, list[int]]]:
-    """Sentences of the model's reply whose citations exist and whose quotes are verbatim."""
-    kept: list[tuple[str, list[int]]] = []
+@dataclass(frozen=True)
+class Verified:
+    """A sentence of the model's reply, the passages it cites, and its quote from each."""
+
+    sentence: str
+    marks: tuple[int, ...]
+    quotes: dict[int, str]  # passage number -> a span of it found verbatim in the sentence
+
+
+def _quotes_of(sentence: str) -> list[str]:
+    """The spans the sentence quotes; a sentence with none is its own quote (it may copy its
+    passage word for word)."""
+    quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(sentence)]
+    if quoted:
+        return quoted
+    body = _MARK.sub("", sentence).strip().rstrip(".!?…").strip()
+    return [body] if len(body) >= 8 else []
+
+
+def verified_sentences(text: str, hits: Sequence[Hit]) -> list[Verified]:
+    """Sentences of the model's reply that cite passages they were given and quote each of
+    them: every quote is found verbatim in a passage the sentence cites, and every passage it
+    cites holds one of its quotes."""
+    kept: list[Verified] = []
     for start, end in split_sentences(text):
         sentence = text[start:end].strip()
-        marks = [int(m) for m in _MARK.findall(sentence)]
+        marks = tuple(dict.fromkeys(int(m) for m in _MARK.findall(sentence)))
         if not marks or any(m < 1 or m > len(hits) for m in marks):
             continue
-        cited = " ".join(hits[m - 1].chunk.text for m in marks)
-        quotes = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(sentence)]
-        if any(q not in cited for q in quotes):
-            continue
-        kept.append((sentence, marks))
+        quotes = _quotes_of(sentence)
+        found: dict[int, str] = {}
+        for quote in quotes:
+            where = next((m for m in marks if quote in hits[m - 1].chunk.text), None)
+            if where is None:
+                break
+            found.setdefault(where, quote)
+        else:
+            if set(found) == set(marks):  # a quote from every passage it cites
+                kept.append(Verified(sentence, marks, found))
     return kept
 
 
@@ -71,6 +100,8 @@ def make_chat_model(settings: RagSettings) -> Any:
     """
     if not (settings.llm_provider and settings.llm_model):
         return None
+    if settings.llm_provider == "llamacpp":
+        return _local_chat_model(settings)
     try:
         from langchain.chat_models import init_chat_model
     except ImportError:
@@ -90,6 +121,20 @@ def make_chat_model(settings: RagSettings) -> Any:
             describe_provider_error(exc, settings.llm_api_key),
         )
         return None
+
+
+def _local_chat_model(settings: RagSettings) -> Any:
+    """A GGUF model run in-process (`rag.chat_models.llamacpp`), or None if it cannot be."""
+    try:
+        import xllamacpp  # noqa: F401  (only to say plainly what is missing)
+
+        from rag.chat_models.llamacpp import LlamaCppChatModel, model_path
+
+        model_path(settings.llm_model or "")
+    except (ImportError, FileNotFoundError) as exc:
+        log.warning("cannot run the local LLM (%s); answers stay extractive", exc)
+        return None
+    return LlamaCppChatModel(model=settings.llm_model or "")
 
 
 def generate(
@@ -113,9 +158,13 @@ def generate(
     kept = verified_sentences(text, hits)
     if not kept:
         return None
-    used = sorted({m for _, marks in kept for m in marks})
+    used = sorted({m for v in kept for m in v.marks})
     renumber = {old: new for new, old in enumerate(used, start=1)}
-    sentences = [_MARK.sub(lambda m: f"[{renumber[int(m.group(1))]}]", s) for s, _ in kept]
+    sentences = [_MARK.sub(lambda m: f"[{renumber[int(m.group(1))]}]", v.sentence) for v in kept]
+    quote_of: dict[int, str] = {}
+    for v in kept:
+        for mark, quote in v.quotes.items():
+            quote_of.setdefault(mark, quote)
     citations = []
     for old in used:
         hit = hits[old - 1]
@@ -127,7 +176,7 @@ def generate(
                 title=hit.document.title,
                 date=hit.document.date,
                 source=hit.document.source,
-                quote=hit.chunk.text,
+                quote=quote_of[old],  # the words the model took from it, verbatim
                 language=hit.document.language,
             )
         )

@@ -17,7 +17,7 @@ from typing import Literal
 
 from nlp.quantities import Quantity
 from rag.factcheck.facts import (
-    EXCLUSIVE_ACTIONS,
+    LISTED_ACTOR_ACTS,
     Action,
     Comparison,
     Context,
@@ -271,22 +271,25 @@ def _compare_roles(
         return
     mine = _nearest_action(claim, name.start)
     theirs = _nearest_action(evidence, found.start)
-    if (
-        mine is not None
-        and theirs is not None
-        and mine.kind in EXCLUSIVE_ACTIONS
-        and mine.kind != theirs.kind
-    ):
-        # "X chaired the meeting and signed" keeps X near a signing too: not a contradiction.
+    if mine is not None and theirs is not None and mine.kind != theirs.kind:
+        # "X chaired the meeting and signed" keeps X near a signing too: not a contradiction;
+        # and a sentence that names nobody else doing the claim's act does not say X did not.
         near = [
             a
             for a in evidence.actions
             if a.verbal and a.kind == mine.kind and abs(a.start - found.start) <= ACTION_REACH
         ]
-        if not near:
+        others = [
+            n
+            for n in evidence.names
+            if n.kind in ("person", "name") and not any_key(n.keys, found.keys)
+        ]
+        if not near and mine.kind in LISTED_ACTOR_ACTS and _doing(evidence, mine.kind, others):
             out.mismatches.append(
                 Mismatch("role", f"{mine.text} ({name.text})", f"{theirs.text} ({found.text})")
             )
+        elif not near:
+            out.unverified += 1  # the sentence shows X doing something else, not the claim's act
     claim_title = next(((c, w) for n, c, w in claim.titles if n.keys == name.keys), None)
     source_title = next(((c, w) for n, c, w in evidence.titles if n.keys == found.keys), None)
     if claim_title and source_title and not claim_title[0] & source_title[0]:

@@ -155,8 +155,9 @@ _ACTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # руководством X" names X as the one who chaired, so it counts as a verb.
 _NOMINAL = re.compile(r"(?:ани[еяюи]\w*|ство\w*|ств\w*|встреча\w*|ing)$", _I)
 _AGENT_PHRASE = re.compile(r"^под\s", _I)
-# Acts that exclude each other for one person in one event: signing is not chairing.
-EXCLUSIVE_ACTIONS = frozenset({"sign", "chair"})
+# Acts whose actors a sentence lists (the signatories, the chair): a person it shows doing
+# something else while others do that act is not one of them.
+LISTED_ACTOR_ACTS = frozenset({"sign", "chair"})
 # Words before a name that may hold its titles ("Вице-губернатор области, председатель
 # комитета ... Дмитрий Ялов"); the window stops at the previous name.
 _TITLE_WINDOW = 12

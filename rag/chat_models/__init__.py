@@ -1,0 +1,1 @@
+"""LangChain chat models the project runs itself (a local GGUF model on the CPU)."""
