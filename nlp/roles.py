@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from nlp.morph import analyser
+from nlp.titles import title_classes
 
 _TOKEN = re.compile(r"[\w-]+|[^\w\s]", re.UNICODE)
 _MAX_WORDS = 7
@@ -91,8 +92,6 @@ def _nominative(phrase: str) -> str:
 
 def _title_before(sentence: str, start: int) -> str | None:
     """The phrase from a person title to the name ("Moscow Mayor", "head of the fund")."""
-    from nlp.titles import title_classes
-
     window_start = max(0, start - 120)
     window = sentence[window_start:start]
     best: re.Match[str] | None = None
@@ -116,8 +115,6 @@ def _title_before(sentence: str, start: int) -> str | None:
 
 def _apposition_after(sentence: str, end: int) -> str | None:
     """ ", the mayor of Moscow," / ", мэр Москвы,": a title phrase set off after the name."""
-    from nlp.titles import title_classes
-
     m = re.match(r"\s*,\s*([^,.;:!?()«»\"]+)", sentence[end:])
     if m is None or len(m.group(1).split()) > _APPOSITION_WORDS:
         return None

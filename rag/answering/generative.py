@@ -9,6 +9,7 @@ fails), the caller falls back to the extractive answer.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 from collections.abc import Sequence
@@ -125,13 +126,14 @@ def make_chat_model(settings: RagSettings) -> Any:
 
 def _local_chat_model(settings: RagSettings) -> Any:
     """A GGUF model run in-process (`rag.chat_models.llamacpp`), or None if it cannot be."""
+    from rag.chat_models.llamacpp import LlamaCppChatModel, model_path
+
+    if importlib.util.find_spec("xllamacpp") is None:
+        log.warning("NEWSBOT_LLM_PROVIDER=llamacpp needs xllamacpp; answers stay extractive")
+        return None
     try:
-        import xllamacpp  # noqa: F401  (only to say plainly what is missing)
-
-        from rag.chat_models.llamacpp import LlamaCppChatModel, model_path
-
         model_path(settings.llm_model or "")
-    except (ImportError, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:
         log.warning("cannot run the local LLM (%s); answers stay extractive", exc)
         return None
     return LlamaCppChatModel(model=settings.llm_model or "")

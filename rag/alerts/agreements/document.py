@@ -61,10 +61,9 @@ def _looks_back(sentences: Iterable[str]) -> bool:
     """An obituary or an anniversary piece: what it recalls is not news."""
     for s in sentences:
         tokens = tokenise(s)
-        pairs = (f"{a.lower} {b.lower}" for a, b in itertools.pairwise(tokens))
-        if any(t.lemma in RETROSPECTIVE or t.lower in RETROSPECTIVE for t in tokens) or any(
-            p in RETROSPECTIVE for p in pairs
-        ):
+        words = {t.lemma for t in tokens} | {t.lower for t in tokens}
+        words |= {f"{a.lower} {b.lower}" for a, b in itertools.pairwise(tokens)}  # "passed away"
+        if words & RETROSPECTIVE:
             return True
     return False
 
