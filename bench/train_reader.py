@@ -30,10 +30,11 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import minimize
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from conditional_logit import fit  # noqa: E402
 
 from evaluation.retrieval import _build_eval_index, read_jsonl  # noqa: E402
 from evaluation.settings import EvalSettings  # noqa: E402
@@ -43,7 +44,8 @@ from index.settings import IndexSettings  # noqa: E402
 from rag.answering.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list  # noqa: E402
 from rag.answering.extractive import Candidate  # noqa: E402
 from rag.answering.question import analyse  # noqa: E402
-from rag.answering.selector import SELECTOR_PATH, SentenceSelector, views_of  # noqa: E402
+from rag.answering.ranker import LinearRanker  # noqa: E402
+from rag.answering.selector import SELECTOR_PATH, views_of  # noqa: E402
 from rag.answering.sentence_features import FEATURES, feature_matrix  # noqa: E402
 from rag.retrieval.retriever import embed_question  # noqa: E402
 from rag.settings import RagSettings  # noqa: E402
@@ -58,7 +60,6 @@ HELD_OUT = (("xquad", "ru-ru", 1), ("xquad", "en-ru", 1), ("xquad", "en-en", 1))
 BASELINE = np.array(
     [0.7 if f == "similarity" else 0.3 if f == "chunk_dense" else 0.0 for f in FEATURES]
 )
-L2 = 1.0  # on standardised features; the fit is not sensitive to it (0.1-10 alike on TyDi)
 
 
 @dataclass
@@ -132,36 +133,6 @@ def _groups(
     return out
 
 
-def _loss(
-    w: npt.NDArray[np.float64],
-    groups: Sequence[Group],
-    mean: npt.NDArray[np.float64],
-    scale: npt.NDArray[np.float64],
-) -> tuple[float, npt.NDArray[np.float64]]:
-    """Negative log probability of the right sentences, L2 on the weights, and its gradient."""
-    total, grad = 0.5 * L2 * float(w @ w), L2 * w
-    for g in groups:
-        x = (g.features - mean) / scale
-        s = x @ w
-        p = np.exp(s - s.max())
-        p /= p.sum()
-        q = p * g.right
-        mass = q.sum()
-        total -= float(np.log(mass))
-        grad = grad - (x.T @ (q / mass - p))
-    return total, grad
-
-
-def train(groups: Sequence[Group]) -> SentenceSelector:
-    usable = [g for g in groups if g.right.any()]
-    stacked = np.vstack([g.features for g in usable])
-    mean, scale = stacked.mean(axis=0), stacked.std(axis=0) + 1e-9
-    result = minimize(
-        _loss, np.zeros(len(FEATURES)), args=(usable, mean, scale), jac=True, method="L-BFGS-B"
-    )
-    return SentenceSelector(weights=result.x / scale, bias=0.0, mean=mean)
-
-
 @dataclass
 class Scores:
     sentence_right: float  # the chosen sentence is in the gold paragraph and holds an answer
@@ -169,7 +140,7 @@ class Scores:
     answerable: int
 
 
-def score(groups: Sequence[Group], selector: SentenceSelector | None) -> Scores:
+def score(groups: Sequence[Group], selector: LinearRanker | None) -> Scores:
     right = cited = 0
     for g in groups:
         i = g.baseline_choice if selector is None else int(np.argmax(selector.scores(g.features)))
@@ -191,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.perf_counter()
     train_groups = [g for n, s, h in TRAIN for g in _groups(eval_dir, n, s, h, args.limit)]
     held = {f"{n} {s} (test half)": _groups(eval_dir, n, s, h, args.limit) for n, s, h in HELD_OUT}
-    selector = train(train_groups)
+    selector = fit([(g.features, g.right) for g in train_groups], FEATURES)
     print(f"trained on {len(train_groups)} training questions in {time.perf_counter() - t0:.0f} s")
     print("\n| set | n | right sentence: baseline | learned | gold cited: baseline | learned |")
     print("|---|---|---|---|---|---|")
@@ -208,7 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         {f: round(float(w), 3) for f, w in zip(FEATURES, selector.weights, strict=True)},
     )
     if args.write:
-        selector.save(SELECTOR_PATH, trained_on=[f"{n} {s} half={h}" for n, s, h in TRAIN])
+        selector.save(
+            SELECTOR_PATH,
+            trained_on=[f"{n} {s} half={h}" for n, s, h in TRAIN],
+            command="bench/train_reader.py --write",
+        )
         print(f"wrote {SELECTOR_PATH.relative_to(ROOT)}")
     return 0
 

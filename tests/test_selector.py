@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from rag.answering.question import analyse
-from rag.answering.selector import SELECTOR_PATH, SentenceSelector, load_selector
+from rag.answering.ranker import LinearRanker
+from rag.answering.selector import SELECTOR_PATH, load_selector
 from rag.answering.sentence_features import FEATURES, SentenceView, feature_matrix
 
 
@@ -72,9 +73,9 @@ def test_weights_for_other_features_are_refused(tmp_path: Path) -> None:
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     weights = np.arange(len(FEATURES), dtype=np.float64) / 10
-    selector = SentenceSelector(weights=weights, bias=0.5, mean=np.ones(len(FEATURES)))
+    selector = LinearRanker(FEATURES, weights=weights, bias=0.5, mean=np.ones(len(FEATURES)))
     path = tmp_path / "selector.json"
-    selector.save(path, trained_on=["a set"])
+    selector.save(path, trained_on=["a set"], command="bench/train_reader.py --write")
     back = load_selector(path)
     x = np.eye(len(FEATURES))
     np.testing.assert_allclose(back.scores(x), selector.scores(x), atol=1e-6)

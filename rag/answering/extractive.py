@@ -17,15 +17,16 @@ from index.embedder import Vectors
 from index.store import IndexSnapshot
 from nlp.dates import parse_date
 from nlp.entities import Entity, RussianNer, find_entities, latin
-from nlp.names import find_person, name_keys
+from nlp.names import find_person
 from nlp.places import ancestors, find_places, topic_places
-from nlp.quantities import Quantity, find_quantities, render_english
+from nlp.quantities import find_quantities, render_english
 from nlp.roles import role_before, role_of
-from nlp.when import TIME_EXPRESSION, english_time
+from nlp.when import english_time
 from rag.answering.answer import Answer, Citation
 from rag.answering.question import QType, Question
 from rag.answering.selector import CROSS_LANGUAGE_OFFSET, load_selector, views_of
-from rag.answering.sentence_features import content_stems, feature_matrix
+from rag.answering.sentence_features import feature_matrix
+from rag.answering.spans import Span, candidate_spans, choose_span
 from rag.retrieval.hits import Hit
 
 
@@ -139,7 +140,10 @@ class ExtractiveAnswerer:
                 return refusal(question, hits, confidence=closest)
             best = counted[0]
         # "Who is X?" wants X's role, which no sentence in reach gave: a name is no answer.
-        direct = None if question.described else direct_answer(question, best, entities[best.key])
+        direct = None
+        if not question.described:
+            found = entities[best.key] or self._entities(best)
+            direct = direct_answer(question, best, found)
         chosen = [best]
         # A second source is cited only where it states the very same fact: a short answer
         # (names, a number, a date) lifted from both sentences alike. Any other second sentence
@@ -150,14 +154,13 @@ class ExtractiveAnswerer:
                     continue
                 if cand.similarity < max(limit, best.similarity - 0.03):
                     continue
-                found = entities[cand.key]
-                if not found and question.qtype in (QType.WHO, QType.WHERE):
-                    found = self._entities(cand)
-                if direct_answer(question, cand, found) == direct:
+                found = entities[cand.key] or self._entities(cand)
+                if states_same(direct[1], cand, found):
                     chosen.append(cand)
                     break
         citations = [_citation(i + 1, c) for i, c in enumerate(chosen)]
-        text, quoted_language, published = compose(question, best, direct, chosen, hits)
+        short = direct[0] if direct is not None else None
+        text, quoted_language, published = compose(question, best, short, chosen, hits)
         return Answer(
             question=question.text,
             language=question.language,
@@ -260,62 +263,53 @@ def _join(items: Sequence[str], language: str) -> str:
     return ", ".join(items[:-1]) + conj + items[-1]
 
 
-def _pick_quantity(question: Question, quantities: Sequence[Quantity]) -> Quantity:
-    """The quantity whose noun the question names ("сколько предприятий"), else the first."""
-    asked = content_stems(question.text)
-    for q in quantities:
-        if q.noun and q.noun.lower()[:5] in asked:
-            return q
-    return quantities[0]
+def render_spans(
+    question: Question, spans: Sequence[Span], source_language: str, sentence: str
+) -> str:
+    """The short answer in the question's script: Latin names, English numbers and dates for
+    an English question over a Russian source (the original in brackets), a Russian answer's
+    person with the role the source gives."""
+    out: list[str] = []
+    to_english = question.language == "en" and source_language == "ru"
+    for span in spans:
+        if span.entity is not None:
+            out.append(_name(span.entity, question, source_language, sentence))
+        elif span.quantity is not None and to_english:
+            out.append(f"{render_english(span.quantity)} ({span.text})")
+        elif span.kind == "TIME" and to_english:
+            out.append(f"{english_time(span.text)} ({span.text})")
+        else:
+            out.append(span.text)
+    return _join(list(dict.fromkeys(out)), question.language)
 
 
-def _named_in_question(entity: Entity, asked_places: set[str], asked_names: set[str]) -> bool:
-    """The question's own subject, in either script ("Beijing" for "…с Пекином?"), is not
-    an answer to it."""
-    places = {m.place for m in find_places(entity.normal)}
-    if places and places <= asked_places:
-        return True
-    keys = set(name_keys(entity.normal))
-    return bool(keys) and keys <= asked_names
-
-
-def direct_answer(question: Question, best: Candidate, entities: Sequence[Entity]) -> str | None:
-    """A short span of the best sentence that answers the question's type, if there is one."""
+def direct_answer(
+    question: Question,
+    best: Candidate,
+    entities: Sequence[Entity],
+) -> tuple[str, list[Span]] | None:
+    """The short span of the best sentence the span reader (`spans.py`) takes, rendered, and
+    the spans it is made of; None where the sentence itself answers."""
     src_lang = best.hit.document.language
-    sentence = best.text
-    if question.qtype in (QType.WHO, QType.WHERE):
-        kinds = ("PER", "NAME", "ORG") if question.qtype is QType.WHO else ("LOC", "NAME")
-        asked = content_stems(question.text)
-        asked_places = {m.place for m in find_places(question.text)}
-        asked_names = set(name_keys(question.text))
-        for kind in kinds:
-            names = [
-                e
-                for e in entities
-                if e.kind == kind
-                and not (content_stems(e.normal) and content_stems(e.normal) <= asked)
-                and not _named_in_question(e, asked_places, asked_names)
-            ]
-            unique = list(dict.fromkeys(_name(e, question, src_lang, sentence) for e in names))
-            if unique:
-                return _join(unique, question.language)
+    cross = src_lang != question.language
+    spans = choose_span(question, best.text, entities, cross)
+    if not spans:
         return None
-    if question.qtype is QType.HOW_MANY:
-        quantities = find_quantities(sentence)
-        if not quantities:
-            return None
-        q = _pick_quantity(question, quantities)
-        if question.language == "en" and src_lang == "ru":
-            return f"{render_english(q)} ({q.text})"
-        return q.text
-    if question.qtype is QType.WHEN:
-        m = TIME_EXPRESSION.search(sentence)
-        if m is None:
-            return None
-        if question.language == "en" and src_lang == "ru":
-            return f"{english_time(m.group(0))} ({m.group(0)})"
-        return m.group(0)
-    return None
+    return render_spans(question, spans, src_lang, best.text), spans
+
+
+def states_same(spans: Sequence[Span], cand: Candidate, entities: Sequence[Entity]) -> bool:
+    """Whether another sentence gives the very spans of the short answer (the same names in any
+    case, the same numbers and dates), so that it backs that answer as a second source."""
+    others = candidate_spans(cand.text, entities)
+    for span in spans:
+        want = span.entity.normal if span.entity is not None else span.text
+        if not any(
+            o.kind == span.kind and (o.entity.normal if o.entity else o.text) == want
+            for o in others
+        ):
+            return False
+    return True
 
 
 def compose(

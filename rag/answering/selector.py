@@ -6,17 +6,12 @@ The weights are trained on public QA (TyDi QA GoldP) by `bench/train_reader.py` 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
-import numpy.typing as npt
-
 from rag.answering.question import Question
+from rag.answering.ranker import LinearRanker, load_ranker
 from rag.answering.sentence_features import FEATURES, SentenceView
 from rag.retrieval.hits import Hit
 
@@ -38,40 +33,9 @@ class CandidateLike(Protocol):
     def text(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class SentenceSelector:
-    weights: npt.NDArray[np.float64]
-    bias: float
-    mean: npt.NDArray[np.float64]
-
-    def scores(self, features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Higher is more likely the answering sentence (a logit: only differences count)."""
-        return np.asarray((features - self.mean) @ self.weights + self.bias, dtype=np.float64)
-
-    def save(self, path: Path, trained_on: Sequence[str]) -> None:
-        payload = {
-            "features": list(FEATURES),
-            "weights": [round(float(w), 6) for w in self.weights],
-            "bias": self.bias,
-            "mean": [round(float(m), 6) for m in self.mean],
-            "trained_on": list(trained_on),
-            "command": "bench/train_reader.py --write",
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-
-
-@cache
-def load_selector(path: Path = SELECTOR_PATH) -> SentenceSelector:
-    """The committed weights; a file for other features than the code's is refused."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if tuple(data["features"]) != FEATURES:
-        raise ValueError(f"{path} was trained on other features; rerun bench/train_reader.py")
-    return SentenceSelector(
-        weights=np.array(data["weights"], dtype=np.float64),
-        bias=float(data["bias"]),
-        mean=np.array(data["mean"], dtype=np.float64),
-    )
+def load_selector(path: Path = SELECTOR_PATH) -> LinearRanker:
+    """The committed weights of `bench/train_reader.py --write`."""
+    return load_ranker(path, FEATURES)
 
 
 def views_of(
