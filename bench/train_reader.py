@@ -34,7 +34,8 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from conditional_logit import fit  # noqa: E402
+from fit_linear import fit  # noqa: E402
+from train_span_reader import half_of  # noqa: E402
 
 from evaluation.retrieval import _build_eval_index, read_jsonl  # noqa: E402
 from evaluation.settings import EvalSettings  # noqa: E402
@@ -77,16 +78,6 @@ def _right(text: str, answers: Sequence[str]) -> bool:
     return any(a and a.lower() in low for a in answers)
 
 
-def _half_of(corpus: Path, half: int | None) -> set[str] | None:
-    """The paragraph ids of every other article title (half 0 or 1), or None for all."""
-    if half is None:
-        return None
-    rows = read_jsonl(corpus)
-    titles = sorted({str(r["title"]) for r in rows})
-    keep = set(titles[half::2])
-    return {str(r["id"]) for r in rows if str(r["title"]) in keep}
-
-
 def _groups(
     eval_dir: Path, name: str, setting: str, half: int | None, limit: int | None
 ) -> list[Group]:
@@ -100,7 +91,7 @@ def _groups(
     engine = AnswerEngine.from_settings(
         eval_settings, rag, embedder=embedder, second_embedder=second
     )
-    paragraphs = _half_of(corpus, half)
+    paragraphs = half_of(read_jsonl(corpus), half)
     rows = [
         r
         for r in read_jsonl(eval_dir / name / f"questions.{setting}.jsonl")

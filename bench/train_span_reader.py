@@ -36,7 +36,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from conditional_logit import fit  # noqa: E402
+from fit_linear import fit  # noqa: E402
 
 from evaluation.retrieval import read_jsonl  # noqa: E402
 from evaluation.settings import EvalSettings  # noqa: E402
@@ -112,7 +112,8 @@ def _is_right(text: str, answers: Sequence[str]) -> bool:
     return False
 
 
-def _half_of(corpus: list[dict[str, object]], half: int | None) -> set[str] | None:
+def half_of(corpus: list[dict[str, object]], half: int | None) -> set[str] | None:
+    """The paragraph ids of every other article title (half 0 or 1), or None for all."""
     if half is None:
         return None
     titles = sorted({str(r["title"]) for r in corpus})
@@ -132,7 +133,7 @@ def groups_of(
 ) -> list[Group]:
     corpus = read_jsonl(eval_dir / name / "corpus.jsonl")
     texts = {str(r["id"]): str(r["text"]) for r in corpus}
-    keep = _half_of(corpus, half)
+    keep = half_of(corpus, half)
     target = setting.split("-")[1]
     out: list[Group] = []
     for row in read_jsonl(eval_dir / name / f"questions.{setting}.jsonl"):

@@ -208,12 +208,12 @@ def _score_answer(
         for h in engine.retriever.search(question, qvec, k=12, query_tokens=qtokens)
         if h.document.doc_id != gold
     ]
-    sims = refusal_similarity(engine, question, qvec, absent[: rag_settings.answer_chunks])
+    ranking = engine.answerer.rank(question, qvec, absent[: rag_settings.answer_chunks])
     if answer.confidence:
         report.sims_present.append(answer.confidence)
-    if sims is not None:
-        report.sims_absent.append(sims)
-        tally.refused_absent += sims < rag_settings.refuse_below
+    if ranking.ranked:
+        report.sims_absent.append(max(c.similarity for c in ranking.ranked))
+        tally.refused_absent += not engine.answerer.is_answerable(question, ranking)
 
 
 def evaluate_set(
@@ -265,14 +265,6 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(lines)
-
-
-def refusal_similarity(
-    engine: AnswerEngine, question: Question, qvec: Vectors, hits: Sequence[Hit]
-) -> float | None:
-    """The similarity the refusal decision is made on, for these hits (to calibrate it)."""
-    ranked, _ = engine.answerer.rank(question, qvec, hits)
-    return max(c.similarity for c in ranked) if ranked else None
 
 
 def standard_sets(eval_dir: Path) -> list[tuple[Path, Path]]:

@@ -17,8 +17,10 @@ class RagSettings(BaseSettings):
     # Chunks whose sentences the extractive answerer reads.
     answer_chunks: int = 4
     max_question_chars: int = 2000
-    # Minimum similarity of question and best sentence (cross-language offset included) for an
-    # answer. Calibrated by `newsbot eval` on public QA data; see README "Refusal threshold".
+    # Similarity of question and sentence (cross-language offset included) below which a
+    # sentence is not on the question at all: it gives no "how many" number and backs no second
+    # source. Whether the corpus answers is the answerability model's call
+    # (rag/answering/answerability.py); see README "Refusal".
     refuse_below: float = 0.858
 
     # Fact-checking (`newsbot check`): a long text is cut to this many claims (the report says so).

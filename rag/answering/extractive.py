@@ -10,6 +10,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+import numpy.typing as npt
 from cachetools import LRUCache
 
 from index.documents import Document
@@ -17,17 +19,28 @@ from index.embedder import Vectors
 from index.store import IndexSnapshot
 from nlp.dates import parse_date
 from nlp.entities import Entity, RussianNer, find_entities, latin
-from nlp.names import find_person
+from nlp.names import find_person, name_keys
 from nlp.places import ancestors, find_places, topic_places
 from nlp.quantities import find_quantities, render_english
 from nlp.roles import role_before, role_of
 from nlp.when import english_time
 from rag.answering.answer import Answer, Citation
+from rag.answering.answerability import answerability_features, load_answerability, probability
 from rag.answering.question import QType, Question
 from rag.answering.selector import CROSS_LANGUAGE_OFFSET, load_selector, views_of
 from rag.answering.sentence_features import feature_matrix
 from rag.answering.spans import Span, candidate_spans, choose_span
 from rag.retrieval.hits import Hit
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The candidate sentences best first, the names found in the first few, and the
+    selector's features of each (in the same order)."""
+
+    ranked: list[Candidate]
+    entities: dict[tuple[str, int], list[Entity]]
+    features: npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -118,7 +131,8 @@ class ExtractiveAnswerer:
         hits: Sequence[Hit],
         threshold: float,
     ) -> Answer:
-        ranked, entities = self.rank(question, question_vector, hits)
+        ranking = self.rank(question, question_vector, hits)
+        ranked, entities = ranking.ranked, ranking.entities
         if not ranked:
             return refusal(question, hits)
         if question.described:
@@ -127,10 +141,8 @@ class ExtractiveAnswerer:
                 return described
         best = ranked[0]
         limit = threshold
-        # Whether the corpus answers is decided on the closest sentence, which sentence answers
-        # by the selector: a typed question's best sentence may be a little less similar.
         closest = max(c.similarity for c in ranked)
-        if closest < limit:
+        if not self.is_answerable(question, ranking):
             return refusal(question, hits, confidence=closest)
         if question.qtype is QType.HOW_MANY:
             # A passage on the topic that gives no number does not answer "how many": the best
@@ -172,24 +184,41 @@ class ExtractiveAnswerer:
             published=published,
         )
 
-    def rank(
-        self, question: Question, question_vector: Vectors, hits: Sequence[Hit]
-    ) -> tuple[list[Candidate], dict[tuple[str, int], list[Entity]]]:
+    def rank(self, question: Question, question_vector: Vectors, hits: Sequence[Hit]) -> Ranking:
         """Sentences best first, by the learned selector (`selector.py`, trained on public QA)."""
         cands = self.candidates(question, question_vector, hits)
         features = feature_matrix(question, views_of(question, cands, hits))
         scores = load_selector().scores(features)
-        ranked = [
-            replace(c, score=float(s))
-            for s, c in sorted(zip(scores, cands, strict=True), key=lambda p: -p[0])
-        ]
+        order = np.argsort(-scores, kind="stable")
+        ranked = [replace(cands[i], score=float(scores[i])) for i in order]
         # NER costs milliseconds per sentence: run it only on the few best sentences, where a
         # name can be the short answer or back a second source.
         entities: dict[tuple[str, int], list[Entity]] = {c.key: [] for c in ranked}
         if question.qtype in (QType.WHO, QType.WHERE):
             for c in ranked[:MAX_NER_SENTENCES]:
                 entities[c.key] = self._entities(c)
-        return ranked, entities
+        return Ranking(ranked, entities, features[order])
+
+    def is_answerable(self, question: Question, ranking: Ranking) -> bool:
+        """Whether the corpus answers, at the cut chosen with the model's weights."""
+        return self.answerability(question, ranking) >= (load_answerability().threshold or 0.5)
+
+    def answerability(self, question: Question, ranking: Ranking) -> float:
+        """The probability that these sentences answer the question (`answerability.py`)."""
+        if not ranking.ranked:
+            return 0.0
+        return probability(load_answerability(), self.answerability_row(question, ranking))
+
+    def answerability_row(self, question: Question, ranking: Ranking) -> npt.NDArray[np.float64]:
+        """The answerability model's features of a non-empty ranking."""
+        ranked = ranking.ranked
+        return answerability_features(
+            [c.similarity for c in ranked],
+            np.array([c.score for c in ranked]),
+            ranking.features,
+            question_has_names=bool(name_keys(question.text)),
+            cross_language=ranked[0].hit.document.language != question.language,
+        )
 
     def _places_of(self, document: Document) -> frozenset[str]:
         """Every place the article names, with the regions and countries they lie in."""

@@ -1,8 +1,9 @@
-"""Fitting a conditional logit: a softmax over each question's candidates, L2 on the weights.
+"""Fitting the readers' linear models, L2 on standardised features.
 
-Shared by `train_reader.py` (which sentence answers) and `train_span_reader.py` (which span of
-it): the likelihood is that of the right candidates of each question, so only differences
-between one question's candidates are learned, never a score that must hold across questions.
+`fit` is a conditional logit (a softmax over each question's candidates), for
+`train_reader.py` (which sentence answers) and `train_span_reader.py` (which span of it): only
+differences between one question's candidates are learned. `fit_logistic` is a plain logistic
+regression, for `train_answerability.py` (whether the corpus answers at all).
 """
 
 from __future__ import annotations
@@ -50,3 +51,27 @@ def fit(groups: Sequence[tuple[Matrix, Mask]], names: tuple[str, ...]) -> Linear
         _loss, np.zeros(len(names)), args=(usable, mean, scale), jac=True, method="L-BFGS-B"
     )
     return LinearRanker(features=names, weights=result.x / scale, bias=0.0, mean=mean)
+
+
+def _logistic_loss(w: Matrix, x: Matrix, y: Matrix) -> tuple[float, Matrix]:
+    """Negative log likelihood of the labels, L2 on the weights (not the bias, the last)."""
+    z = x @ w
+    p = 1.0 / (1.0 + np.exp(-z))
+    eps = 1e-12
+    total = -float(np.sum(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)))
+    grad = x.T @ (p - y)
+    total += 0.5 * L2 * float(w[:-1] @ w[:-1])
+    grad[:-1] += L2 * w[:-1]
+    return total, grad
+
+
+def fit_logistic(features: Matrix, labels: Mask, names: tuple[str, ...]) -> LinearRanker:
+    """P(label) = sigmoid(score): the ranker's bias carries the intercept."""
+    mean, scale = features.mean(axis=0), features.std(axis=0) + 1e-9
+    x = np.hstack([(features - mean) / scale, np.ones((len(features), 1))])
+    y = labels.astype(np.float64)
+    result = minimize(
+        _logistic_loss, np.zeros(len(names) + 1), args=(x, y), jac=True, method="L-BFGS-B"
+    )
+    w = result.x
+    return LinearRanker(features=names, weights=w[:-1] / scale, bias=float(w[-1]), mean=mean)
