@@ -75,3 +75,15 @@ def fit_logistic(features: Matrix, labels: Mask, names: tuple[str, ...]) -> Line
     )
     w = result.x
     return LinearRanker(features=names, weights=w[:-1] / scale, bias=float(w[-1]), mean=mean)
+
+
+def show_and_store(
+    model: LinearRanker, path: Path, trained_on: Sequence[str], write: bool
+) -> None:
+    """Print the weights; with `write`, store them where the product reads them."""
+    weights = {f: round(float(w), 3) for f, w in zip(model.features, model.weights, strict=True)}
+    print("\nweights:", weights, "bias", round(model.bias, 3), "threshold", model.threshold)
+    if write:
+        command = f"bench/{Path(sys.argv[0]).name} --write"
+        model.save(path, trained_on=trained_on, command=command)
+        print(f"wrote {path}")

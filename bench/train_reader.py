@@ -34,7 +34,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fit_linear import fit  # noqa: E402
+from fit_linear import fit, show_and_store  # noqa: E402
 from train_span_reader import half_of  # noqa: E402
 
 from evaluation.retrieval import _build_eval_index, read_jsonl  # noqa: E402
@@ -165,17 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {name} | {len(groups)} | {old.sentence_right:.3f} | {new.sentence_right:.3f} "
             f"| {old.cited_gold:.3f} | {new.cited_gold:.3f} |"
         )
-    print(
-        "\nweights:",
-        {f: round(float(w), 3) for f, w in zip(FEATURES, selector.weights, strict=True)},
-    )
-    if args.write:
-        selector.save(
-            SELECTOR_PATH,
-            trained_on=[f"{n} {s} half={h}" for n, s, h in TRAIN],
-            command="bench/train_reader.py --write",
-        )
-        print(f"wrote {SELECTOR_PATH.relative_to(ROOT)}")
+    show_and_store(selector, SELECTOR_PATH, [f"{n} {s} half={h}" for n, s, h in TRAIN], args.write)
     return 0
 
 

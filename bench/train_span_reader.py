@@ -36,7 +36,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fit_linear import fit  # noqa: E402
+from fit_linear import fit, show_and_store  # noqa: E402
 
 from evaluation.retrieval import read_jsonl  # noqa: E402
 from evaluation.settings import EvalSettings  # noqa: E402
@@ -249,15 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {old.short_wrong:.3f} | {new.short_wrong:.3f} "
             f"| {old.holds_gold:.3f} | {new.holds_gold:.3f} |"
         )
-    weights = {f: round(float(w), 2) for f, w in zip(SPAN_FEATURES, reader.weights, strict=True)}
-    print("\nweights:", weights)
-    if args.write:
-        reader.save(
-            SPAN_READER_PATH,
-            trained_on=[f"{n} {s} half={h}" for n, s, h in TRAIN],
-            command="bench/train_span_reader.py --write",
-        )
-        print(f"wrote {SPAN_READER_PATH.relative_to(ROOT)}")
+    trained_on = [f"{n} {s} half={h}" for n, s, h in TRAIN]
+    show_and_store(reader, SPAN_READER_PATH, trained_on, args.write)
     return 0
 
 
