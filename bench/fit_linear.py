@@ -8,6 +8,7 @@ regression, for `train_answerability.py` (whether the corpus answers at all).
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,3 +88,20 @@ def show_and_store(
         command = f"bench/{Path(sys.argv[0]).name} --write"
         model.save(path, trained_on=trained_on, command=command)
         print(f"wrote {path}")
+
+
+def trainer_arguments(
+    doc: str, path: Path, argv: Sequence[str] | None
+) -> tuple[argparse.Namespace, Path | None]:
+    """The trainers' shared command line (--limit, --write) and the public sets' folder (None,
+    with a message, when NEWSBOT_EVAL_DIR is unset)."""
+    from evaluation.settings import EvalSettings
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--write", action="store_true", help=f"store the weights in {path}")
+    args = parser.parse_args(argv)
+    eval_dir = EvalSettings().eval_dir
+    if eval_dir is None:
+        print("set NEWSBOT_EVAL_DIR to the converted public sets")
+    return args, eval_dir

@@ -26,7 +26,6 @@ the first run). `--write` stores rag/answering/data/answerability.json (committe
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Sequence
@@ -41,11 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from article_retrieval import articles  # noqa: E402
-from fit_linear import fit_logistic, show_and_store  # noqa: E402
+from fit_linear import fit_logistic, show_and_store, trainer_arguments  # noqa: E402
 from train_span_reader import HELD_OUT, TRAIN, half_of  # noqa: E402
 
 from evaluation.retrieval import _build_eval_index, read_jsonl  # noqa: E402
-from evaluation.settings import EvalSettings  # noqa: E402
 from index.embedder import load_embedder  # noqa: E402
 from index.second_embedder import load_second_embedder  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
@@ -173,13 +171,8 @@ def _cell(p: Point) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--write", action="store_true", help=f"store in {ANSWERABILITY_PATH}")
-    args = parser.parse_args(argv)
-    eval_dir = EvalSettings().eval_dir
+    args, eval_dir = trainer_arguments(__doc__ or "", ANSWERABILITY_PATH, argv)
     if eval_dir is None:
-        print("set NEWSBOT_EVAL_DIR to the converted public sets")
         return 2
     t0 = time.perf_counter()
     train = _merge([set_rows(eval_dir, n, s, h, args.limit) for n, s, h in SETS_TRAIN])

@@ -22,7 +22,6 @@ asked about, else the first; nothing for other question types).
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import time
@@ -36,10 +35,9 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fit_linear import fit, show_and_store  # noqa: E402
+from fit_linear import fit, show_and_store, trainer_arguments  # noqa: E402
 
 from evaluation.retrieval import read_jsonl  # noqa: E402
-from evaluation.settings import EvalSettings  # noqa: E402
 from nlp.entities import RussianNer, find_entities  # noqa: E402
 from nlp.morph import lemma  # noqa: E402
 from nlp.sentences import split_sentences  # noqa: E402
@@ -208,15 +206,8 @@ def score(groups: Sequence[Group], choose: Callable[[Group], list[Span]]) -> Sco
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument(
-        "--write", action="store_true", help=f"store weights in {SPAN_READER_PATH}"
-    )
-    args = parser.parse_args(argv)
-    eval_dir = EvalSettings().eval_dir
+    args, eval_dir = trainer_arguments(__doc__ or "", SPAN_READER_PATH, argv)
     if eval_dir is None:
-        print("set NEWSBOT_EVAL_DIR to the converted public sets")
         return 2
     t0 = time.perf_counter()
     ner = RussianNer()

@@ -43,7 +43,7 @@ SPAN_FEATURES = (
     "asked_overlap",  # share of the span's words the question has (its subject repeated)
     "near_asked",  # 1 / (1 + words between the span and the nearest word of the question)
     "window_overlap",  # share of the question's words within a few words of the span
-    "asked_noun",  # a quantity of the very thing the question names ("сколько предприятий")
+    "asked_noun",  # a quantity of the very thing the question names ("how many engineers")
     "first_of_kind",  # the first span of its kind in the sentence
     "position",  # where the span starts, as a share of the sentence
     "log_words",  # log(1 + words in the span)
@@ -107,7 +107,7 @@ def candidate_spans(sentence: str, entities: Sequence[Entity]) -> list[Span]:
 
 
 def named_in_question(span: Span, question: Question) -> bool:
-    """The question's own subject, in either script ("Beijing" for "…с Пекином?"), is not an
+    """The question's own subject, in either script ("Kazan" for "…в Казани?"), is not an
     answer to it: every word of the span is a word, a place or a name key of the question."""
     written = span.entity.normal if span.entity is not None else span.text
     stems = content_stems(written)
@@ -201,7 +201,7 @@ def decide(
 ) -> list[Span]:
     """The most probable span with the names coordinated with it, if together they are at
     least `threshold` likely and likelier than "no short answer"; else []. Listed names share
-    the mass ("Валетов и Чжао" are each half likely as signers), so it is summed over them."""
+    the mass (two signers listed together are each about half likely), so it is summed."""
     if not spans:
         return []
     p = reader.probabilities(features)
@@ -224,7 +224,8 @@ def _listed_together(sentence: str, left: Span, right: Span) -> bool:
 
 def coordinated(sentence: str, spans: Sequence[Span], best: int) -> list[Span]:
     """The chosen name with the names of its kind listed beside it in the sentence (names of
-    other kinds inside a listed one's role, "… ZGC Group Чжао Чаншань", are passed over)."""
+    other kinds inside a listed one's role, "… директор компании Альфа Иван Сидоров", are
+    passed over)."""
     chosen = spans[best]
     if chosen.entity is None:
         return [chosen]
