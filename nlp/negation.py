@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from nlp.morph import lemma
 from nlp.quantities import MODAL_RU
 
 _NEGATORS = {
@@ -44,6 +45,38 @@ def _sentence_pattern(language: str) -> re.Pattern[str]:
 def is_negated(sentence: str, language: str) -> bool:
     """Whether a negation or refusal word negates something in the sentence."""
     return bool(_sentence_pattern(language if language in _NEGATORS else "en").search(sentence))
+
+
+# Words a negation passes through on its way to what it negates: auxiliaries, modals, "to",
+# other negators ("не смогли спасти", "has not been signed", "refused to sign", "никто не
+# подписал"). Russian ones as lemmas.
+_TRANSPARENT = {
+    "ru": frozenset({"быть", "мочь", "смочь", "стать", "хотеть", "захотеть", "удаться", "уметь",
+                     "успеть", "собираться", "должный", "не", "ни", "никто", "ничто", "никогда",
+                     "еще", "уже", "так", "и"}),
+    "en": frozenset({"be", "been", "being", "is", "are", "was", "were", "do", "does", "did",
+                     "have", "has", "had", "will", "would", "can", "could", "should", "may",
+                     "might", "must", "to", "yet", "even", "ever", "also", "not", "n't", "so"}),
+}  # fmt: skip
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_REACH = 4  # words looked at after a negator
+
+
+def negated_words(sentence: str, language: str) -> list[str]:
+    """The word each negation of the sentence negates, as written: the first one after the
+    negator that is not an auxiliary or a modal ("не смогли спасти" -> "спасти"), else the
+    last auxiliary ("пострадавших не было" -> "было"). A "not" contradicts only a sentence
+    that says that word without it, so the fact-checker needs which word is negated."""
+    lang = language if language in _TRANSPARENT else "en"
+    transparent = _TRANSPARENT[lang]
+    out: list[str] = []
+    for m in _sentence_pattern(lang).finditer(sentence):
+        words = _WORD.findall(sentence[m.end() :])[:_REACH]
+        key = lemma if lang == "ru" else str.lower
+        content = [w for w in words if key(w) not in transparent]
+        if content or words:
+            out.append(content[0] if content else words[-1])
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -267,3 +267,47 @@ def test_content_words_do_not_cross_languages() -> None:
     claim = _en("The city hall and the university signed a cooperation agreement")
     c = compare(claim, evidence, context_of(ARTICLE, None))
     assert c.content_words == 0 and c.about_the_same
+
+
+def test_a_not_elsewhere_in_the_sentence_does_not_contradict() -> None:
+    """A "not" contradicts only the word it negates said without it, not the whole claim."""
+    text = "Хозяйка дома не смогла самостоятельно покинуть горящую квартиру."
+    c = compare(
+        _ru("Хозяйка дома погибла при пожаре в квартире"), _ru(text), context_of(text, None)
+    )
+    assert "negation" not in _kinds(c)
+    text = "Министр не подписал указ о повышении тарифов."
+    c = compare(
+        _ru("Министр подписал указ о повышении тарифов"), _ru(text), context_of(text, None)
+    )
+    assert _kinds(c) == ["negation"] and c.mismatches[0].claim_value == "affirmed"
+
+
+def test_a_not_across_languages_leaves_the_claim_unconfirmed() -> None:
+    """Translation moves a "not" ("ignore" ~ "не учитывать"): neither refuted nor confirmed."""
+    text = "Москва и Пекин не заключили соглашение о сотрудничестве."
+    evidence = _ru(text, ("LOC", "Москва"), ("LOC", "Пекин"))
+    c = compare(_en("Moscow and Beijing signed a cooperation agreement"), evidence, NO_CONTEXT)
+    assert "negation" not in _kinds(c) and not c.supports
+
+
+def test_a_capitalised_word_ner_missed_must_be_in_the_article() -> None:
+    text = "Гийом Фарель был учеником Лефевра и возглавил движение в Женеве."
+    evidence = _ru(text, ("PER", "Гийом Фарель"), ("LOC", "Женеве"))
+    claim = _ru(text.replace("Лефевра", "Коула"), ("PER", "Гийом Фарель"), ("LOC", "Женеве"))
+    assert "Коула" in claim.loose_names
+    assert not compare(claim, evidence, context_of(text, None)).supports
+    same = _ru(text, ("PER", "Гийом Фарель"), ("LOC", "Женеве"))
+    assert compare(same, evidence, context_of(text, None)).supports
+
+
+def test_a_city_replaced_by_another_place_is_not_confirmed() -> None:
+    """The claim's city stands for its country; a sentence that puts the event in another
+    place does not confirm it, though the article names that country elsewhere."""
+    article = (
+        "В Лондоне открылся музей. Между 1701 и 1750 годом в Константинополе было 37 эпидемий."
+    )
+    text = "Между 1701 и 1750 годом в Константинополе было 37 эпидемий."
+    evidence = _ru(text, ("LOC", "Константинополе"))
+    claim = _ru("Между 1701 и 1750 годом в Лондоне было 37 эпидемий.", ("LOC", "Лондоне"))
+    assert not compare(claim, evidence, context_of(article, None)).supports

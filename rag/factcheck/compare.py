@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
+from nlp.names import name_form
 from nlp.quantities import Quantity
 from rag.factcheck.facts import (
     LISTED_ACTOR_ACTS,
@@ -24,7 +25,9 @@ from rag.factcheck.facts import (
     Facts,
     Mismatch,
     Name,
+    NamePairs,
     any_key,
+    content_words,
     keys_of,
     surname_keys,
 )
@@ -177,10 +180,10 @@ def _nearest_action(facts: Facts, position: int) -> Action | None:
     return min(verbs, key=lambda a: abs(a.start - position))
 
 
-def _found_in(name: Name, evidence: Facts) -> Name | None:
+def _found_in(name: Name, evidence: Facts, same: NamePairs) -> Name | None:
     keys = surname_keys(name)
     for other in evidence.names:
-        if any_key(keys, other.keys):
+        if any_key(keys, other.keys) or (name.text, other.text) in same:
             return other
     if any_key(keys, keys_of(evidence.text, every_word=True)):
         return name  # written in the sentence although NER missed it
@@ -199,12 +202,16 @@ def _translatable(name: Name, claim: Facts, evidence: Facts) -> bool:
     return cyrillic == (claim.language == "ru")
 
 
-def compare_names(claim: Facts, evidence: Facts, context: Context, out: Comparison) -> None:
-    claim_keys = [n.keys for n in claim.names]
+def compare_names(
+    claim: Facts, evidence: Facts, context: Context, out: Comparison, same: NamePairs
+) -> None:
+    """`same`: (claim name, sentence name) pairs of two languages that translate each other."""
     unmatched_evidence = [
-        n for n in evidence.names if not any(any_key(n.keys, ks) for ks in claim_keys)
+        n
+        for n in evidence.names
+        if not any(any_key(n.keys, c.keys) or (c.text, n.text) in same for c in claim.names)
     ]
-    found_of = {name: _found_in(name, evidence) for name in claim.names}
+    found_of = {name: _found_in(name, evidence, same) for name in claim.names}
     anchors = sum(1 for f in found_of.values() if f is not None)
     for name, found in found_of.items():
         if found is not None:
@@ -296,11 +303,35 @@ def _compare_roles(
         out.mismatches.append(Mismatch("role", claim_title[1], source_title[1]))
 
 
+def compare_loose_names(claim: Facts, evidence: Facts, context: Context, out: Comparison) -> None:
+    """A capitalised word of the claim that NER missed and the whole article never writes:
+    the claim names something the article does not, so no sentence of it confirms the claim.
+    A name too short for a cross-script key is looked up by its stem, in one language only."""
+    written = context.name_keys | keys_of(evidence.text)
+    for word in claim.loose_names:
+        key = name_form(word)
+        if key and any_key((key,), written):
+            continue
+        if claim.language == evidence.language:
+            if content_words(word) & (context.content | evidence.content):
+                continue
+        elif not key:
+            continue
+        out.unverified += 1
+        out.unverified_names += 1
+
+
 def compare_countries(claim: Facts, evidence: Facts, context: Context, out: Comparison) -> None:
-    """A claim country the article never mentions, where the sentence names another one."""
+    """A claim country the article never mentions, where the sentence names another one; one
+    the sentence leaves out while naming another place ("в Лондоне" vs "в Константинополе",
+    a city without a country of its own) is not confirmed by it, whatever the article says."""
     mine = claim.country_set
     theirs = evidence.country_set
     extra = [(c, w) for c, w in evidence.countries if c not in mine]
+    elsewhere = any(
+        n.kind == "place" and not any(any_key(n.keys, c.keys) for c in claim.names)
+        for n in evidence.names
+    )
     for country in sorted(mine):
         written = next(w for c, w in claim.countries if c == country)
         if country in theirs:
@@ -308,14 +339,25 @@ def compare_countries(claim: Facts, evidence: Facts, context: Context, out: Comp
         elif extra and country not in context.countries:
             shown = ", ".join(dict.fromkeys(w for _, w in extra))
             out.mismatches.append(Mismatch("nationality", written, shown))
-        elif country not in context.countries:
+        elif country not in context.countries or elsewhere:
             out.unverified += 1
 
 
 def compare_negation(claim: Facts, evidence: Facts, out: Comparison) -> None:
-    if claim.negated != evidence.negated:
-        said = "not" if claim.negated else "affirmed"
-        other = "affirmed" if claim.negated else "not"
+    """A "not" on one side only. In one language it contradicts only where the word it negates
+    is said without it on the other side and the sentence uses most of the claim's words
+    ("не смогли спасти" says nothing against "погибла"; "не подписал" contradicts "подписал").
+    Across languages the words cannot be compared, and a translation moves the "not" ("ignore"
+    ~ "не учитывать", "rejected" ~ "отклонён"): the sentence then merely does not confirm."""
+    if claim.language != evidence.language:
+        if claim.negated != evidence.negated:
+            out.unverified += 1
+        return
+    flipped = (evidence.negated_words & (claim.words - claim.negated_words)) | (
+        claim.negated_words & (evidence.words - evidence.negated_words)
+    )
+    if flipped and out.uses_most_words:
+        said, other = ("not", "affirmed") if claim.negated_words & flipped else ("affirmed", "not")
         out.mismatches.append(Mismatch("negation", said, other))
 
 
@@ -329,15 +371,19 @@ def compare_content(claim: Facts, evidence: Facts, context: Context, out: Compar
     out.content_absent = len(claim.content - (context.content | evidence.content))
 
 
-def compare(claim: Facts, evidence: Facts, context: Context) -> Comparison:
-    """Every value of `claim` against `evidence` (one sentence of the article `context`)."""
+def compare(
+    claim: Facts, evidence: Facts, context: Context, same: NamePairs = frozenset()
+) -> Comparison:
+    """Every value of `claim` against `evidence` (one sentence of the article `context`);
+    `same`: name pairs across languages known to translate each other (`NameTranslations`)."""
     out = Comparison()
     compare_numbers(claim, evidence, out)
     compare_dates(claim, evidence, context, out)
-    compare_names(claim, evidence, context, out)
+    compare_names(claim, evidence, context, out, same)
+    compare_loose_names(claim, evidence, context, out)
     compare_countries(claim, evidence, context, out)
     compare_content(claim, evidence, context, out)
-    if out.matched or not claim.facet_count():
+    if out.matched or (not claim.facet_count() and claim.language == evidence.language):
         # Only a sentence about the same facts can contradict by a "not".
         compare_negation(claim, evidence, out)
     return out

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from nlp.countries import find_countries
-from nlp.dates import find_dates
+from nlp.dates import EN_MONTH_WORD, RU_MONTH_WORD, find_dates
 from nlp.entities import Entity
+from nlp.morph import lemma
 from nlp.names import name_form, same_name
-from nlp.negation import is_negated
+from nlp.negation import is_negated, negated_words
 from nlp.quantities import Quantity, find_quantities
 from nlp.stopwords import EN_FUNCTION_WORDS
 from nlp.titles import title_classes
@@ -28,6 +29,10 @@ MISMATCH_KINDS = (
     "number", "date", "person", "organisation", "place", "role", "nationality", "negation",
     "subject",
 )  # fmt: skip
+
+
+# (claim name, sentence name) pairs of two languages that translate each other.
+NamePairs = frozenset[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,12 @@ class Facts:
     titles: tuple[tuple[Name, frozenset[str], str], ...]  # (person, title classes, as written)
     # Stems of the content words (`content_words`): what the sentence is about besides values.
     content: frozenset[str] = frozenset()
+    # Every word's key (`word_keys`: Russian lemmas, English stems) and those of the words a
+    # negation negates: "not" contradicts only the same word said without it.
+    words: frozenset[str] = frozenset()
+    negated_words: frozenset[str] = frozenset()
+    # Capitalised words inside the sentence that NER did not take as a name.
+    loose_names: frozenset[str] = frozenset()
 
     @property
     def country_set(self) -> frozenset[str]:
@@ -118,6 +129,21 @@ class Comparison:
     @property
     def supports(self) -> bool:
         return not self.mismatches and not self.unverified and self.about_the_same
+
+    @property
+    def uses_most_words(self) -> bool:
+        """The sentence says most of the claim's content words (always true across languages)."""
+        if not self.content_words:
+            return True
+        return self.content_missing / self.content_words <= MAX_MISSING_SHARE
+
+    @property
+    def restates(self) -> bool:
+        """The sentence says nearly all of the claim's content words (same language only): the
+        same statement, so a value it puts where the claim has another one contradicts it."""
+        return bool(self.content_words) and (
+            self.content_missing / self.content_words <= MAX_RESTATED_MISSING_SHARE
+        )
 
     @property
     def about_the_same(self) -> bool:
@@ -174,12 +200,51 @@ _KIND = {"PER": "person", "ORG": "organisation", "LOC": "place"}
 # much of it its whole article may never mention (synonyms and paraphrase need some room).
 MAX_MISSING_SHARE = 0.5
 MAX_ABSENT_SHARE = 0.25
+MAX_RESTATED_MISSING_SHARE = 0.25
 
 
 def content_words(text: str) -> frozenset[str]:
     """Stems of the words that carry content: stop words, numbers and one- or two-letter
     words dropped (numbers and names are compared as values)."""
     return frozenset(t for t in tokens(text) if len(t) > 2 and not t.isdigit())
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_CALENDAR = re.compile(
+    rf"{EN_MONTH_WORD}|{RU_MONTH_WORD}|(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.I
+)
+
+
+_OPENERS = frozenset("\"«“„'(:—–-.!?")
+
+
+def loose_names(text: str, entities: Sequence[Entity]) -> frozenset[str]:
+    """Capitalised words NER missed ("Higgs", "MLS"), where the case says "a name": not a
+    sentence's or a quote's first word, not a country, month or weekday."""
+    taken = [(e.start, e.end) for e in entities]
+    out: set[str] = set()
+    for m in _WORD.finditer(text):
+        word = m.group()
+        before = text[: m.start()].rstrip()
+        if (
+            len(word) < 2
+            or not word[0].isupper()
+            or not before
+            or before[-1] in _OPENERS
+            or any(a <= m.start() < b for a, b in taken)
+            or _CALENDAR.fullmatch(word)
+            or find_countries(word)
+        ):
+            continue
+        out.add(word)
+    return frozenset(out)
+
+
+def word_keys(words: Iterable[str], language: str) -> frozenset[str]:
+    """Russian lemmas (a stem would part "продают" from "продавать"), English stems."""
+    if language == "ru":
+        return frozenset(lemma(w) for w in words)
+    return frozenset(t for w in words for t in tokens(w))
 
 
 def keys_of(text: str, *, every_word: bool = False) -> frozenset[str]:
@@ -254,9 +319,7 @@ def leading_name(text: str) -> Entity | None:
     return Entity("NAME", word, word, m.start(1), m.end(1))
 
 
-def extract_facts(text: str, language: str, entities: Sequence[Entity]) -> Facts:
-    """The values of `text`; `entities` come from `nlp.entities.find_entities` (NER is slow)."""
-    quantities = tuple(find_quantities(text))
+def _years(text: str) -> frozenset[int]:
     years: set[int] = set()
     for m in _YEAR.finditer(text):
         first = int(m.group(1))
@@ -266,6 +329,13 @@ def extract_facts(text: str, language: str, entities: Sequence[Entity]) -> Facts
             last = int(second) if len(second) == 4 else first // 100 * 100 + int(second)
             if first < last <= first + 10:
                 years.update(range(first + 1, last + 1))
+    return frozenset(years)
+
+
+def extract_facts(text: str, language: str, entities: Sequence[Entity]) -> Facts:
+    """The values of `text`; `entities` come from `nlp.entities.find_entities` (NER is slow)."""
+    quantities = tuple(find_quantities(text))
+    years = _years(text)
     dates = tuple(d for d, _ in find_dates(text))
     names: list[Name] = []
     titles: list[tuple[Name, frozenset[str], str]] = []
@@ -303,7 +373,7 @@ def extract_facts(text: str, language: str, entities: Sequence[Entity]) -> Facts
         text=text,
         language=language,
         quantities=quantities,
-        years=frozenset(years),
+        years=years,
         dates=dates,
         names=tuple(names),
         countries=tuple(find_countries(text)),
@@ -311,6 +381,9 @@ def extract_facts(text: str, language: str, entities: Sequence[Entity]) -> Facts
         actions=actions,
         titles=tuple(titles),
         content=content_words(text),
+        words=word_keys(_WORD.findall(text), language),
+        negated_words=word_keys(negated_words(text, language), language),
+        loose_names=loose_names(text, entities),
     )
 
 
