@@ -31,6 +31,7 @@ from rag.factcheck.facts import (
     keys_of,
     surname_keys,
 )
+from rag.factcheck.restatement import compare_restatement
 
 # How far a value may be from the one it is compared with and still agree.
 EXACT_TOLERANCE = 0.005  # rounding of "4.5 thousand" vs "4 512"
@@ -383,6 +384,7 @@ def compare(
     compare_loose_names(claim, evidence, context, out)
     compare_countries(claim, evidence, context, out)
     compare_content(claim, evidence, context, out)
+    compare_restatement(claim, evidence, out)
     if out.matched or (not claim.facet_count() and claim.language == evidence.language):
         # Only a sentence about the same facts can contradict by a "not".
         compare_negation(claim, evidence, out)
