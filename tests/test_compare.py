@@ -329,3 +329,11 @@ def test_an_abbreviated_first_name_is_no_swap() -> None:
                 ("PER", "Виктор Петров"))  # fmt: skip
     c = compare(claim, _ru(text, ("PER", "В. Петров")), context_of(text, None))
     assert c.mismatches == [] and c.supports
+
+
+def test_words_of_one_family_are_the_same_content() -> None:
+    """Stems part "продажи" from "продают" and "незаконной" from "незаконно"; their first
+    letters do not, so the paraphrase is about the same thing."""
+    text = "Инспекторы искали места, где незаконно продают спиртное."
+    claim = _ru("Инспекторы искали места незаконной продажи спиртного.")
+    assert compare(claim, _ru(text), context_of(text, None)).supports

@@ -362,14 +362,26 @@ def compare_negation(claim: Facts, evidence: Facts, out: Comparison) -> None:
         out.mismatches.append(Mismatch("negation", said, other))
 
 
+# Words of one family share their first letters where stems part them ("продажи" /
+# "продают", "рассмотрел" / "рассматривать", "незаконной" / "незаконно"): content words are
+# compared by this many leading letters of their stems.
+ROOT_LETTERS = 5
+
+
+def _roots(stems: frozenset[str]) -> frozenset[str]:
+    return frozenset(s[:ROOT_LETTERS] for s in stems)
+
+
 def compare_content(claim: Facts, evidence: Facts, context: Context, out: Comparison) -> None:
     """Which of the claim's content words the sentence and its article use (same language only:
     across languages the stems cannot meet, and similarity alone decides)."""
     if claim.language != evidence.language:
         return
+    said = _roots(evidence.content)
+    written = said | _roots(context.content)
     out.content_words = len(claim.content)
-    out.content_missing = len(claim.content - evidence.content)
-    out.content_absent = len(claim.content - (context.content | evidence.content))
+    out.content_missing = sum(1 for w in claim.content if w[:ROOT_LETTERS] not in said)
+    out.content_absent = sum(1 for w in claim.content if w[:ROOT_LETTERS] not in written)
 
 
 def compare(
