@@ -363,8 +363,9 @@ def compare_negation(claim: Facts, evidence: Facts, out: Comparison) -> None:
 
 
 # Words of one family share their first letters where stems part them ("продажи" /
-# "продают", "рассмотрел" / "рассматривать", "незаконной" / "незаконно"): content words are
-# compared by this many leading letters of their stems.
+# "продают", "рассмотрел" / "рассматривать", "незаконной" / "незаконно"): a confirmation
+# compares content words by this many leading letters of their stems; a contradiction, which
+# must not be found where there is none, by the stems themselves (`content_unsaid`).
 ROOT_LETTERS = 5
 
 
@@ -382,6 +383,7 @@ def compare_content(claim: Facts, evidence: Facts, context: Context, out: Compar
     out.content_words = len(claim.content)
     out.content_missing = sum(1 for w in claim.content if w[:ROOT_LETTERS] not in said)
     out.content_absent = sum(1 for w in claim.content if w[:ROOT_LETTERS] not in written)
+    out.content_unsaid = len(claim.content - evidence.content)
 
 
 def compare(

@@ -123,8 +123,9 @@ class Comparison:
     # Same language only (stems do not cross languages): the claim's content words, and how
     # many of them the sentence and its whole article leave out.
     content_words: int = 0
-    content_missing: int = 0
+    content_missing: int = 0  # by word family (`compare.ROOT_LETTERS`)
     content_absent: int = 0
+    content_unsaid: int = 0  # by exact stem: what a contradiction is judged on
 
     @property
     def supports(self) -> bool:
@@ -135,14 +136,14 @@ class Comparison:
         """The sentence says most of the claim's content words (always true across languages)."""
         if not self.content_words:
             return True
-        return self.content_missing / self.content_words <= MAX_MISSING_SHARE
+        return self.content_unsaid / self.content_words <= MAX_MISSING_SHARE
 
     @property
     def restates(self) -> bool:
         """The sentence says nearly all of the claim's content words (same language only): the
         same statement, so a value it puts where the claim has another one contradicts it."""
         return bool(self.content_words) and (
-            self.content_missing / self.content_words <= MAX_RESTATED_MISSING_SHARE
+            self.content_unsaid / self.content_words <= MAX_RESTATED_MISSING_SHARE
         )
 
     @property
