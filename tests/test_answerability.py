@@ -11,6 +11,7 @@ import pytest
 from rag.answering.answerability import (
     ANSWERABILITY_FEATURES,
     ANSWERABILITY_PATH,
+    MAX_DOCUMENT_MARGIN,
     MAX_MARGIN,
     answerability_features,
     load_answerability,
@@ -34,7 +35,12 @@ def _column(name: str) -> int:
 def test_features_read_the_ranking() -> None:
     sentences = np.vstack([_sentence_row(word_overlap=0.5), _sentence_row()])
     row = answerability_features(
-        [0.86, 0.9], np.array([2.0, 0.0]), sentences, question_has_names=True, cross_language=False
+        [0.86, 0.9],
+        np.array([2.0, 0.0]),
+        sentences,
+        question_has_names=True,
+        cross_language=False,
+        documents=["a", "b"],
     )
     assert row.shape == (1, len(ANSWERABILITY_FEATURES))
     assert row[0, _column("closest")] == pytest.approx(0.9)
@@ -43,24 +49,31 @@ def test_features_read_the_ranking() -> None:
     assert row[0, _column("selector_margin")] == pytest.approx(2.0)
     assert row[0, _column("word_overlap")] == 0.5
     assert row[0, _column("names_missing")] == 1.0
+    assert row[0, _column("document_share")] == 0.5
+    assert row[0, _column("document_margin")] == pytest.approx(-0.04)
 
 
 def test_a_sentence_with_the_asked_names_misses_none() -> None:
     sentences = _sentence_row(name_overlap=1.0).reshape(1, -1)
-    row = answerability_features([0.9], np.array([1.0]), sentences, True, cross_language=True)
+    row = answerability_features([0.9], np.array([1.0]), sentences, True, True, ["a"])
     assert row[0, _column("names_missing")] == 0.0
     assert row[0, _column("cross_language")] == 1.0
     assert row[0, _column("selector_margin")] == MAX_MARGIN  # a lone candidate
+    assert row[0, _column("document_share")] == 1.0
+    assert row[0, _column("document_margin")] == MAX_DOCUMENT_MARGIN  # no other article
 
 
-def test_more_similar_sentences_are_more_likely_to_answer() -> None:
+def test_more_similar_passages_are_more_likely_to_answer() -> None:
+    """The sentence and its chunk closer to the question together (the model weighs the two
+    jointly: a sentence far closer than its own chunk is a weaker sign than both close)."""
     model = load_answerability()
-    sentences = _sentence_row(word_overlap=0.5, chunk_dense=0.85).reshape(1, -1)
-    low, high = (
-        probability(model, answerability_features([s], np.array([1.0]), sentences, False, False))
-        for s in (0.80, 0.92)
-    )
-    assert 0.0 < low < high < 1.0
+
+    def p(similarity: float) -> float:
+        sentences = _sentence_row(word_overlap=0.5, chunk_dense=similarity).reshape(1, -1)
+        row = answerability_features([similarity], np.array([1.0]), sentences, False, False, ["a"])
+        return probability(model, row)
+
+    assert 0.0 < p(0.80) < p(0.86) < p(0.92) < 1.0
 
 
 def test_stored_weights_fit_the_features_and_others_are_refused(tmp_path: Path) -> None:

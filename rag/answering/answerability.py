@@ -34,10 +34,15 @@ ANSWERABILITY_FEATURES = (
     *_CARRIED,
     "names_missing",  # the question names someone or something and the sentence does not
     "cross_language",  # the chosen sentence is in the other language
+    "document_share",  # share of the candidates from the chosen sentence's article
+    "document_margin",  # that article's best similarity minus any other article's
 )
 _COLUMN = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 # The selector's logit gap is unbounded; past this it says nothing more.
 MAX_MARGIN = 10.0
+# Similarity gaps between articles past this say nothing more either (and one article alone
+# among the candidates counts as this far ahead).
+MAX_DOCUMENT_MARGIN = 0.1
 
 
 def answerability_features(
@@ -46,10 +51,16 @@ def answerability_features(
     sentence_features: npt.NDArray[np.float64],
     question_has_names: bool,
     cross_language: bool,
+    documents: Sequence[str],
 ) -> npt.NDArray[np.float64]:
-    """One row for the question; `scores` and `sentence_features` are the candidates' in
-    ranked order (the chosen one first)."""
+    """One row for the question; `scores`, `sentence_features` and `documents` (the article
+    of each) are the candidates' in ranked order (the chosen one first). Over whole articles
+    the answering one holds many of the close sentences; a neighbour on the topic holds few."""
     best = sentence_features[0]
+    chosen = documents[0]
+    own = max(s for s, d in zip(similarities, documents, strict=True) if d == chosen)
+    other = [s for s, d in zip(similarities, documents, strict=True) if d != chosen]
+    lead = own - max(other) if other else MAX_DOCUMENT_MARGIN
     p = np.exp(scores - scores.max())
     margin = float(scores[0] - scores[1]) if len(scores) > 1 else MAX_MARGIN
     row = [
@@ -60,6 +71,8 @@ def answerability_features(
         *(float(best[_COLUMN[name]]) for name in _CARRIED),
         float(question_has_names and best[_COLUMN["name_overlap"]] == 0.0),
         float(cross_language),
+        sum(d == chosen for d in documents) / len(documents),
+        max(-MAX_DOCUMENT_MARGIN, min(MAX_DOCUMENT_MARGIN, lead)),
     ]
     return np.array([row], dtype=np.float64)
 

@@ -218,6 +218,7 @@ class ExtractiveAnswerer:
             ranking.features,
             question_has_names=bool(name_keys(question.text)),
             cross_language=ranked[0].hit.document.language != question.language,
+            documents=[c.hit.document.doc_id for c in ranked],
         )
 
     def _places_of(self, document: Document) -> frozenset[str]:
