@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 from nlp.chinese import pinyin_name
 from nlp.language import script, strip_stress
 from nlp.stopwords import STOP_WORDS
+from nlp.words import WORD
 
 # Russian case endings, longest first: names decline ("Аллена", "Обамой"), stems over-cut them.
 _RU_ENDINGS = tuple(
@@ -183,19 +184,16 @@ def capitalised_runs(text: str, joined: bool = True) -> list[tuple[int, int]]:
     return spans
 
 
-_NAME_TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
-
-
 def find_person(text: str, name: str) -> tuple[int, int] | None:
     """Where `text` names the person `name` ("Сергея Собянина" for "Sergey Sobyanin"), in any
     script or case. When `name` gives a first name, the text must give it too, right before
     the surname: "Петров" alone may be another Petrov, "Пётр Петров" is one."""
-    parts = [name_form(w) for w in _NAME_TOKEN.findall(name)]
+    parts = [name_form(w) for w in WORD.findall(name)]
     parts = [p for p in parts if p]
     if not parts:
         return None
     surname, first = parts[-1], parts[:-1]
-    words = list(_NAME_TOKEN.finditer(text))
+    words = list(WORD.finditer(text))
     for i, w in enumerate(words):
         form = name_form(w.group())
         if not form or not w.group()[0].isupper() or not same_name(form, surname):

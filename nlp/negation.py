@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from nlp.morph import lemma
 from nlp.quantities import MODAL_RU
+from nlp.words import WORD
 
 _NEGATORS = {
     "ru": ("не", "ни", "нет", "никогда", "никто", "ничего", r"отказа\w*"),
@@ -58,7 +59,6 @@ _TRANSPARENT = {
                      "have", "has", "had", "will", "would", "can", "could", "should", "may",
                      "might", "must", "to", "yet", "even", "ever", "also", "not", "n't", "so"}),
 }  # fmt: skip
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _REACH = 4  # words looked at after a negator
 
 
@@ -71,7 +71,7 @@ def negated_words(sentence: str, language: str) -> list[str]:
     transparent = _TRANSPARENT[lang]
     out: list[str] = []
     for m in _sentence_pattern(lang).finditer(sentence):
-        words = _WORD.findall(sentence[m.end() :])[:_REACH]
+        words = WORD.findall(sentence[m.end() :])[:_REACH]
         key = lemma if lang == "ru" else str.lower
         content = [w for w in words if key(w) not in transparent]
         if content or words:

@@ -14,10 +14,10 @@ from razdel import sentenize
 
 from nlp.language import detect_language
 from nlp.morph import is_russian_predicate
+from nlp.words import TOKEN
 
 MIN_WORDS = 3
 
-_WORD = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
 _DIGIT = re.compile(r"\d")
 _I = re.IGNORECASE
 
@@ -74,7 +74,7 @@ def _is_predicate(word: str, language: str) -> bool:
 
 def predicate_positions(text: str, language: str) -> list[int]:
     """Start offsets of the words in `text` that look like finite verbs."""
-    return [m.start() for m in _WORD.finditer(text) if _is_predicate(m.group(), language)]
+    return [m.start() for m in TOKEN.finditer(text) if _is_predicate(m.group(), language)]
 
 
 def sentences(text: str) -> list[str]:
@@ -90,7 +90,7 @@ def sentences(text: str) -> list[str]:
 def is_check_worthy(sentence: str) -> bool:
     """A statement of fact: not a question, opinion or greeting; a verb, a number or a name."""
     s = sentence.strip()
-    words = _WORD.findall(s)
+    words = TOKEN.findall(s)
     if len(words) < MIN_WORDS or s.endswith("?"):
         return False
     if _OPINION.match(s) or _GREETING.match(s):
@@ -154,7 +154,7 @@ def split_facts(sentence: str) -> list[str]:
         # A right clause that opens with its verb shares the left clause's subject.
         rest = f"{subject} {right}" if right_verb == 0 and subject else right
     parts.append(_clause(rest))
-    return [p for p in parts if len(_WORD.findall(p)) >= MIN_WORDS] or [_clause(sentence)]
+    return [p for p in parts if len(TOKEN.findall(p)) >= MIN_WORDS] or [_clause(sentence)]
 
 
 def split_claims(text: str) -> list[str]:

@@ -227,7 +227,7 @@ def compare_names(
         action = _nearest_action(claim, name.start)
         titled = _same_title(claim, evidence, name, others)
         if titled:
-            others = titled  # "вице-губернатор Иван Петров" vs "вице-губернатор Дмитрий Ялов"
+            others = titled  # "вице-губернатор Иван Петров" vs "вице-губернатор Пётр Смирнов"
             out.linked = True
         elif others and action is not None:
             # This sentence's actor of that very action is someone else ("подписал Иванов"
@@ -324,8 +324,8 @@ def compare_loose_names(claim: Facts, evidence: Facts, context: Context, out: Co
 
 def compare_countries(claim: Facts, evidence: Facts, context: Context, out: Comparison) -> None:
     """A claim country the article never mentions, where the sentence names another one; one
-    the sentence leaves out while naming another place ("в Лондоне" vs "в Константинополе",
-    a city without a country of its own) is not confirmed by it, whatever the article says."""
+    the sentence leaves out while naming another place ("в Лондоне" vs "в Гданьске",
+    a city the gazetteer has no country for) is not confirmed by it, whatever the article says."""
     mine = claim.country_set
     theirs = evidence.country_set
     extra = [(c, w) for c, w in evidence.countries if c not in mine]

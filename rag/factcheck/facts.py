@@ -22,6 +22,7 @@ from nlp.negation import is_negated, negated_words
 from nlp.quantities import Quantity, find_quantities
 from nlp.stopwords import EN_FUNCTION_WORDS
 from nlp.titles import title_classes
+from nlp.words import WORD
 from rag.factcheck.claims import is_english_predicate
 from rag.retrieval.lexical import tokens
 
@@ -186,7 +187,7 @@ _AGENT_PHRASE = re.compile(r"^под\s", _I)
 # something else while others do that act is not one of them.
 LISTED_ACTOR_ACTS = frozenset({"sign", "chair"})
 # Words before a name that may hold its titles ("Вице-губернатор области, председатель
-# комитета ... Дмитрий Ялов"); the window stops at the previous name.
+# комитета ... Пётр Смирнов"); the window stops at the previous name.
 _TITLE_WINDOW = 12
 _ORG_WORDS = re.compile(
     r"\b(?:group|cluster|association|foundation|fund|company|corporation|corp|inc|ltd|llc"
@@ -210,7 +211,6 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(t for t in tokens(text) if len(t) > 2 and not t.isdigit())
 
 
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _CALENDAR = re.compile(
     rf"{EN_MONTH_WORD}|{RU_MONTH_WORD}|(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.I
 )
@@ -224,7 +224,7 @@ def loose_names(text: str, entities: Sequence[Entity]) -> frozenset[str]:
     sentence's or a quote's first word, not a country, month or weekday."""
     taken = [(e.start, e.end) for e in entities]
     out: set[str] = set()
-    for m in _WORD.finditer(text):
+    for m in WORD.finditer(text):
         word = m.group()
         before = text[: m.start()].rstrip()
         if (
@@ -309,7 +309,7 @@ _LEADING = re.compile(r"^\W*([A-Z][\w'’-]+)\s+([\w'’-]+)")
 
 
 def leading_name(text: str) -> Entity | None:
-    """An English sentence's first word when it is a one-word name before a verb ("Sobyanin
+    """An English sentence's first word when it is a one-word name before a verb ("Johnson
     chaired ..."): the capitalised-run heuristic skips every sentence-initial word."""
     m = _LEADING.match(text)
     if m is None or m.group(1).lower() in EN_FUNCTION_WORDS:
@@ -382,7 +382,7 @@ def extract_facts(text: str, language: str, entities: Sequence[Entity]) -> Facts
         actions=actions,
         titles=tuple(titles),
         content=content_words(text),
-        words=word_keys(_WORD.findall(text), language),
+        words=word_keys(WORD.findall(text), language),
         negated_words=word_keys(negated_words(text, language), language),
         loose_names=loose_names(text, entities),
     )

@@ -1,8 +1,8 @@
 """One name swapped in an otherwise identical statement: the value at the very place of the
 claim's.
 
-Why: a press officer's false claim is usually a true sentence with one value changed ("...
-напали на Израиль Сирия и Египет" -> "Сирия и Иордания"). When the changed name is one the
+Why: a press officer's false claim is usually a true sentence with one value changed ("завод
+«Сокол» подписал договор" -> "завод «Восход» подписал договор"). When the changed name is one the
 article never mentions, and the sentence's own is a country or a name NER tags differently,
 nothing else ties the two together, and the claim was "not in the corpus". A sentence that
 restates the claim word for word (`Comparison.restates`) can be aligned with it word by word:
@@ -13,10 +13,10 @@ capitalised word the claim does not write, is that value said differently.
 from __future__ import annotations
 
 import difflib
-import re
 
 from nlp.countries import find_countries
 from nlp.names import name_form, same_name
+from nlp.words import TOKEN
 from rag.factcheck.facts import (
     Comparison,
     Facts,
@@ -27,12 +27,11 @@ from rag.factcheck.facts import (
     word_keys,
 )
 
-_WORD = re.compile(r"[^\W_][\w'’-]*")
 MAX_SWAP_WORDS = 4  # a longer replaced stretch is another wording, not one value
 
 
 def _words(text: str) -> list[tuple[str, int]]:
-    return [(m.group(), m.start()) for m in _WORD.finditer(text)]
+    return [(m.group(), m.start()) for m in TOKEN.finditer(text)]
 
 
 def _named(word: str, index: int) -> bool:
