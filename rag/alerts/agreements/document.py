@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from datetime import date
 
 from index.documents import Document
-from nlp.dates import parse_date
+from nlp.dates import find_dates, parse_date
 from nlp.names import name_keys
 from nlp.sentences import split_sentences
 from rag.alerts.agreements.lexicon import EN_CANCEL, LEAD_SENTENCES, RETROSPECTIVE, RU_CANCEL
+from rag.alerts.agreements.participants import names_participant
 from rag.alerts.agreements.sentence import (
     Finding,
     analyse,
@@ -44,9 +45,12 @@ def _cancelled(sentences: Iterable[str]) -> bool:
 
 
 def _reference_date(document: Document) -> date | None:
+    """The article's date; for an undated one the newest full date it gives, since news tells
+    of its own days (years alone are not used: "до 2030 года" looks ahead)."""
     if document.date:
         return parse_date(document.date)
-    return None
+    found = [d for d, _ in find_dates(f"{document.title}\n{document.text}")]
+    return max(found, default=None)
 
 
 def _lead(parts: list[tuple[str, str]]) -> set[int]:
@@ -88,7 +92,12 @@ def document_findings(document: Document) -> list[tuple[str, Finding]]:
     reference = _reference_date(document)
     parts = document_sentences(document)
     sentences = [s for _, s in parts]
-    found = [(i, s, f) for i, s in enumerate(sentences) if (f := analyse(s, reference))]
+    found = [
+        (i, s, f)
+        for i, s in enumerate(sentences)
+        if (f := analyse(s, reference))
+        and (parts[i][0] == "title" or names_participant(tokenise(s), f))
+    ]
     if not found or not _news_of_article(found, parts) or _cancelled(sentences):
         return []
     return [(s, f) for _, s, f in found]

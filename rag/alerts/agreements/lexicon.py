@@ -55,6 +55,8 @@ RU_NOMINAL = _words("ru_nominal")
 EN_NOMINAL = _words("en_nominal")
 EXCLUDED_MODIFIERS = _words("excluded_modifiers")
 OPINION_AFTER_AGREED = _words("opinion_after_agreed")
+RU_OPINION_AFTER_AGREED = _words("ru_opinion_after_agreed")
+ARRANGED_EVENTS = _words("arranged_events")
 RU_CANCEL = _words("ru_cancel")
 ABSENCE = _words("absence")  # negators proper: nlp.negation
 RU_MODAL = _words("ru_modal")
@@ -75,8 +77,15 @@ EN_CANCEL = re.compile(
 RU_PAST_PHRASES = re.compile(r"\b(?:в\s+прошлом\s+году|ещё\s+в|еще\s+в|с\s+тех\s+пор)\b", re.I)
 EN_PAST_PHRASES = re.compile(r"\b(?:last\s+year|back\s+in|in\s+the\s+past|since\s+then)\b", re.I)
 NOW = re.compile(r"\b(?:сегодня|вчера|накануне|today|yesterday|earlier\s+this\s+\w+)\b", re.I)
-YEAR_AFTER_PREP = re.compile(r"\b(?:в|во|с|since|in|back in)\s+(?:\w+\s+)?((?:19|20)\d\d)\b",
-                              re.IGNORECASE)  # fmt: skip
+# A year as a year, not a count: after a preposition ("в мае 2005", "during 1946"), before
+# "года"/"г." ("договора 1997 года"), or after a name ("the Treaty of Lisbon 2007").
+YEAR = re.compile(
+    r"(?:\b(?:в|во|с|со|до|после|since|in|during|from|until|back in)\s+(?:\w+\s+)?"
+    r"(?P<a>1\d{3}|20\d\d)\b"
+    r"|\b(?P<b>1\d{3}|20\d\d)\s*(?:год\w*|г\.|гг\.)"
+    r"|\b(?-i:[A-Z][a-z]+)\s(?P<c>1\d{3}|20\d\d)\b)",
+    re.IGNORECASE,
+)
 ATTRIBUTION = re.compile(
     r"(?:,\s*(?:—\s*)?(?:сообща\w+|переда\w+|пишет|говорится|заявил\w*|отметил\w*|according"
     r"|reports?|reported|said|says|announced\s+on)\b.*$|\s+[—–]\s+[A-ZА-ЯЁ][\w.-]*(?:\s+[A-ZА-ЯЁ][\w-]*)?$)",

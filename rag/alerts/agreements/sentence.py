@@ -12,6 +12,7 @@ from rag.alerts.agreements.lexicon import (
     ABSENCE,
     ACQUIRE,
     ACQUIRED_OBJECTS,
+    ARRANGED_EVENTS,
     BACKGROUND,
     CLOSE_KINDS,
     CUE_WINDOW,
@@ -35,22 +36,27 @@ from rag.alerts.agreements.lexicon import (
     RU_MODAL,
     RU_NOMINAL,
     RU_NOUNS,
+    RU_OPINION_AFTER_AGREED,
     RU_PAST_PHRASES,
     RU_PAST_WORDS,
     RU_PLAN,
     RU_SIGN,
-    YEAR_AFTER_PREP,
+    YEAR,
 )
 from rag.alerts.agreements.tokens import Token, tokenise
+
+COORDINATORS = frozenset({"и", "а", "но", "затем", "and", "but", "then"})
+TIME_PREPOSITIONS = frozenset({"на", "в", "во", "после", "ход", "время", "by", "at", "after"})
 
 
 @dataclass(frozen=True)
 class Finding:
-    """What one sentence says: kind, status, and the span of the agreement noun."""
+    """What one sentence says: kind, status, and where its agreement noun and predicate are."""
 
     kind: str
     status: str  # "signed" | "planned"
     noun_index: int | None
+    predicate_index: int
 
 
 def noun_kind(tokens: Sequence[Token], i: int) -> str | None:
@@ -79,6 +85,9 @@ def noun_kind(tokens: Sequence[Token], i: int) -> str | None:
     }
     if before & EXCLUDED_MODIFIERS:
         return None
+    about = i + 1 < len(tokens) and tokens[i + 1].lower in ("о", "об", "on", "to")
+    if about and {x.lemma for x in tokens[i + 2 : i + 4]} & ARRANGED_EVENTS:
+        return None  # "договоренность о визите": a meeting arranged
     if t.lower == "deal" and i and tokens[i - 1].lower in ("great", "good", "big"):
         return None
     if i + 1 < len(tokens) and tokens[i + 1].lower in ("that", "among", "with"):
@@ -107,13 +116,20 @@ def self_sufficient(tokens: Sequence[Token], i: int) -> str | None:
     after = [x.lower for x in tokens[i + 1 : i + 4]]
     if t.pos:
         if t.lemma in ("договориться", "договариваться"):
-            return "agreement"
-        if t.lemma == "стать" and any(x.lemma == "партнер" for x in tokens[i + 1 : i + 4]):
+            return None if _opinion_or_meeting(tokens, i) else "agreement"
+        partner = ("партнером", "партнерами", "партнёром", "партнёрами")  # "стали партнёрами"
+        if t.lemma == "стать" and any(x.lower in partner for x in tokens[i + 1 : i + 4]):
             return "partnership"
         if t.lemma == "объединить" and nxt == "усилия":
             return "partnership"
         return "deal" if _acquires(tokens, i) else None
     if t.lower in ("agree", "agrees", "agreed"):
+        if after[1:2] and after[1] in ARRANGED_EVENTS:
+            return None  # "agreed to meet"
+        if nxt in ("a", "an", "the", "new") and any(
+            noun_kind(tokens, j) for j in range(i + 2, min(i + 4, len(tokens)))
+        ):
+            return "agreement"  # "agreed a ceasefire"
         if nxt == "to" or (nxt in ("on", "upon") and not set(after[1:]) & OPINION_AFTER_AGREED):
             return "agreement"
         return None
@@ -126,6 +142,22 @@ def self_sufficient(tokens: Sequence[Token], i: int) -> str | None:
     return "deal" if _acquires(tokens, i) else None
 
 
+def _opinion_or_meeting(tokens: Sequence[Token], i: int) -> bool:
+    """ "договорились, что необходимо …", "о необходимости …": an opinion; "договорились о
+    встрече", "о проведении переговоров": a meeting arranged, not an agreement."""
+    after = tokens[i + 1 : i + 7]
+    lemmas = [x.lemma for x in after]
+    if "что" in lemmas and set(lemmas[lemmas.index("что") + 1 :]) & RU_OPINION_AFTER_AGREED:
+        return True
+    if lemmas[:1] in (["о"], ["об"]) and set(lemmas[1:4]) & RU_OPINION_AFTER_AGREED:
+        return True
+    # "договорились о встрече", "провести переговоры", "встретиться"; not "на встрече".
+    return any(
+        lemma in ARRANGED_EVENTS and (k == 0 or lemmas[k - 1] not in TIME_PREPOSITIONS)
+        for k, lemma in enumerate(lemmas[:3])
+    )
+
+
 def _acquires(tokens: Sequence[Token], i: int) -> bool:
     """ "купила стартап", "acquired a 40% stake", "acquired Activision": a company bought."""
     t = tokens[i]
@@ -134,17 +166,17 @@ def _acquires(tokens: Sequence[Token], i: int) -> bool:
     after = tokens[i + 1 : i + 5]
     if any((x.lemma if x.pos else x.lower) in ACQUIRED_OBJECTS for x in after):
         return True
-    # An English company named right after the verb ("acquired Activision").
+    # A company named right after the verb ("acquired Activision", "покупает Skype").
     named = bool(after) and after[0].text[0].isupper()
-    return not t.pos and t.lower.startswith("acquir") and named
+    return named and (bool(t.pos) or t.lower.startswith("acquir"))
 
 
 def _window_before(tokens: Sequence[Token], i: int) -> list[Token]:
     """The few tokens before a predicate, stopping at a comma or a clause boundary."""
     out: list[Token] = []
     for t in reversed(tokens[max(0, i - CUE_WINDOW) : i]):
-        if t.text in (",", ";", ":", "—", "(", ")"):
-            break
+        if t.text in (",", ";", ":", "—", "(", ")") or t.lower in COORDINATORS:
+            break  # "обсудили сотрудничество и подписали": the cue is another predicate's
         out.append(t)
     return out
 
@@ -194,9 +226,11 @@ def _past_reference(
     if any(t.lower in BACKGROUND or t.lemma in BACKGROUND for t in tokens[max(0, i - 2) : i]):
         return True
     if reference is not None:
-        for m in YEAR_AFTER_PREP.finditer(sentence):
-            if int(m.group(1)) < reference.year:
-                return True
+        years = (
+            int(m.group("a") or m.group("b") or m.group("c")) for m in YEAR.finditer(sentence)
+        )
+        if not now and any(year < reference.year for year in years):
+            return True
         for found, _ in find_dates(sentence):
             if (reference - found).days > OLD_DAYS:
                 return True
@@ -240,8 +274,8 @@ def _predicate_finding(
     if status is None:
         return None
     if noun is not None:
-        return Finding(noun[1], status, noun[0])
-    return Finding(own_kind or "agreement", status, None)
+        return Finding(noun[1], status, noun[0], i)
+    return Finding(own_kind or "agreement", status, None, i)
 
 
 def reports_agreement(sentence: str) -> bool:

@@ -16,16 +16,18 @@ class Token:
     lemma: str
     pos: str | None
     tense: str | None  # "futr" | "past" | "pres" | None
+    subject: bool  # a Russian noun or pronoun that can be in the nominative
     start: int
     end: int
 
 
 @lru_cache(maxsize=50_000)
-def _ru_parse(word: str) -> tuple[str, str | None, str | None]:
-    parse = analyser().parse(word)[0]
-    tag = parse.tag
+def _ru_parse(word: str) -> tuple[str, str | None, str | None, bool]:
+    parses = analyser().parse(word)
+    tag = parses[0].tag
     tense = next((t for t in ("futr", "past", "pres") if t in tag), None)
-    return str(parse.normal_form).replace("ё", "е"), tag.POS, tense
+    subject = any(p.tag.POS in ("NOUN", "NPRO") and "nomn" in p.tag for p in parses)
+    return str(parses[0].normal_form).replace("ё", "е"), tag.POS, tense, subject
 
 
 def tokenise(sentence: str) -> list[Token]:
@@ -34,8 +36,8 @@ def tokenise(sentence: str) -> list[Token]:
         word = m.group()
         lower = word.lower().replace("’", "'")
         if CYRILLIC.search(word):
-            lemma, pos, tense = _ru_parse(lower)
+            lemma, pos, tense, subject = _ru_parse(lower)
         else:
-            lemma, pos, tense = lower, None, None
-        out.append(Token(word, lower, lemma, pos, tense, m.start(), m.end()))
+            lemma, pos, tense, subject = lower, None, None, False
+        out.append(Token(word, lower, lemma, pos, tense, subject, m.start(), m.end()))
     return out
