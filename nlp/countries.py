@@ -1,9 +1,10 @@
 """Countries named in RU/EN text by name, adjective, demonym or capital, language-independently.
 
 "A Japanese association" and "южнокорейская ассоциация" must compare as Japan vs South Korea,
-and "Chinese" must meet "Китай", "китайский" or "Пекин": each country is a set of word-initial
-stems in both languages. Only countries, their adjectives and capitals are listed (the general
-vocabulary of news), never places of a particular article. The table is `data/countries.json`.
+and "Chinese" must meet "Китай", "китайский" or "Пекин". Every country's names and capital come
+from the gazetteer (`nlp.gazetteer`, built from CLDR, ISO 3166 and GeoNames); what names do
+not cover — adjectives, demonyms, short forms — is general vocabulary kept as word-initial stems
+in `data/countries.json`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from functools import lru_cache
 from typing import TypedDict, cast
 
+from nlp import gazetteer
 from nlp.resources import load_json
 
 
@@ -49,20 +51,65 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     ]
 
 
+def _stem_mentions(text: str) -> list[tuple[int, int, str]]:
+    """Stem matches, extended to the word's end; one inside another country's longer stem is
+    not a mention ("Корея" of "Северная Корея")."""
+    spans = []
+    for country, pattern in _patterns():
+        for m in pattern.finditer(text):
+            word = re.match(r"\w*", text[m.end() :])
+            hyphenated = re.match(r"[\w-]*", text[m.end() :])
+            spans.append(
+                (
+                    m.start(),
+                    m.end() + (word.end() if word else 0),
+                    country,
+                    m.end() + (hyphenated.end() if hyphenated else 0),
+                )
+            )
+    return [
+        (start, written_end, country)
+        for start, end, country, written_end in spans
+        if not any(
+            s <= start and end <= e and e - s > end - start and c != country
+            for s, e, c, _ in spans
+        )
+    ]
+
+
+def country_mentions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, country) for every country the text names, in text order.
+
+    A stem inside a longer name of a place elsewhere does not count: "New Mexico" is a US
+    state, "Nizhny Novgorod" no country at all.
+    """
+    places = gazetteer.find(text)
+    found: set[tuple[int, int, str]] = set()
+    for m in places:
+        geo = gazetteer.place(m.place)
+        country = geo and (geo.name_en if geo.kind == "country" else geo.capital_of)
+        if country:
+            found.add((m.start, m.end, country))
+    for start, end, country in _stem_mentions(text):
+        inside = [
+            p
+            for p in places
+            if p.start <= start and end <= p.end and p.end - p.start > end - start
+        ]
+        if any(country not in gazetteer.lineage(p.place) for p in inside):
+            continue
+        if not any(s <= start < e and c == country for s, e, c in found):
+            found.add((start, end, country))
+    return sorted(found)
+
+
 def find_countries(text: str) -> list[tuple[str, str]]:
     """(country, the words as written) for every country the text names, in text order.
 
     "российско-китайский" names both Russia and China; "английский язык" counts as the UK,
     which is why callers compare countries only between statements on one topic.
     """
-    found: list[tuple[int, str, str]] = []
-    for country, pattern in _patterns():
-        for m in pattern.finditer(text):
-            word_end = re.match(r"[\w-]*", text[m.end() :])
-            end = m.end() + (word_end.end() if word_end else 0)
-            found.append((m.start(), country, text[m.start() : end]))
-    found.sort()
-    return [(country, written) for _, country, written in found]
+    return [(country, text[start:end]) for start, end, country in country_mentions(text)]
 
 
 def countries(text: str) -> frozenset[str]:

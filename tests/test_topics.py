@@ -247,7 +247,7 @@ def test_calibrated_threshold_is_precise_on_the_test_half(
 EXPECTED = {  # topic -> bundled articles (file prefix) it must match; the others must not
     "Китай": {"000", "001", "002", "004"},
     "China": {"000", "001", "002", "004"},
-    "Beijing": {"000", "001", "002"},  # 000: Чжунгуаньцунь, a Beijing district, and "Пекина"
+    "Beijing": {"000", "001", "002"},  # each names "Пекин" itself
     "Южная Корея": {"003"},
     "South Korea": {"003"},
     "нанотехнологии": {"004"},
