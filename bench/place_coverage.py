@@ -11,6 +11,8 @@ read them for rules). Per article (title + text):
 
     .venv/bin/python bench/place_coverage.py --wikinews ../shared/eval/nerel-wikinews-ru \
         --baseline /tmp/base   # a worktree of the commit to compare with
+    .venv/bin/python bench/place_coverage.py --cache /tmp/tydi_spans.json --show 40 \
+        --texts ../shared/eval/converted/tydiqa-goldp/corpus.jsonl  # dev data: errors here
 """
 
 from __future__ import annotations
@@ -26,14 +28,18 @@ from pathlib import Path
 
 def _spans(path: Path, cache: Path) -> list[dict[str, object]]:
     if cache.exists():
-        return json.loads(cache.read_text())
+        loaded: list[dict[str, object]] = json.loads(cache.read_text())
+        return loaded
     from natasha import Doc, NewsEmbedding, NewsNERTagger, Segmenter
 
     segmenter, ner = Segmenter(), NewsNERTagger(NewsEmbedding())
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        text = f"{row['title']}\n{row['text']}"
+        if row.get("lang", "ru") != "ru":
+            continue
+        title = str(row.get("title", "")).replace("_", " ")
+        text = f"{title}\n{row['text']}"
         doc = Doc(text)
         doc.segment(segmenter)
         doc.tag_ner(ner)
@@ -42,7 +48,7 @@ def _spans(path: Path, cache: Path) -> list[dict[str, object]]:
     return out
 
 
-def measure(articles: list[dict[str, object]]) -> dict[str, float]:
+def measure(articles: list[dict[str, object]], show: int = 0) -> dict[str, float]:
     from nlp.places import find_places
 
     loc = found = in_person = mentions = 0
@@ -60,9 +66,15 @@ def measure(articles: list[dict[str, object]]) -> dict[str, float]:
                 loc += 1
                 found += any(m.start < end and start < m.end for m in found_here)
         for m in found_here:
-            in_person += any(
-                kind == "PER" and start <= m.start and m.end <= end for start, end, kind in spans
-            )
+            person = [
+                text[start:end]
+                for start, end, kind in spans
+                if kind == "PER" and start <= m.start and m.end <= end
+            ]
+            in_person += bool(person)
+            if person and show > 0:
+                show -= 1
+                print(f"  {m.place!r} in person {person[0]!r}", file=sys.stderr)
     return {
         "articles": len(articles),
         "loc_spans": loc,
@@ -76,13 +88,18 @@ def measure(articles: list[dict[str, object]]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wikinews", type=Path, required=True)
+    parser.add_argument("--wikinews", type=Path, help="folder of the held-out articles")
+    parser.add_argument(
+        "--texts", type=Path, help="any JSON lines with title/text (dev data, e.g. TyDi corpus)"
+    )
+    parser.add_argument("--show", type=int, default=0, help="print this many person errors")
     parser.add_argument("--baseline", type=Path, help="a checkout of the code to compare with")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/place_coverage_spans.json"))
     parser.add_argument("--json", action="store_true", help="print one JSON line (internal)")
     args = parser.parse_args()
-    articles = _spans(args.wikinews / "nerel_v1.1_wikinews_ru.jsonl", args.cache)
-    rows = {"now": measure(articles)}
+    source = args.texts or args.wikinews / "nerel_v1.1_wikinews_ru.jsonl"
+    articles = _spans(source, args.cache)
+    rows = {"now": measure(articles, args.show)}
     if args.json:
         print(json.dumps(rows["now"]))
         return
@@ -92,7 +109,7 @@ def main() -> None:
         if not (args.baseline / "bench" / "place_coverage.py").exists():
             cmd = [sys.executable, __file__]
         out = subprocess.run(
-            [*cmd, "--wikinews", str(args.wikinews), "--cache", str(args.cache), "--json"],
+            [*cmd, "--texts", str(source.resolve()), "--cache", str(args.cache), "--json"],
             env=env,
             cwd=args.baseline,
             capture_output=True,

@@ -19,7 +19,7 @@ import Stemmer
 from nlp.morph import analyser
 from nlp.resources import load_json
 
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|\u0301)*")  # a stress mark (U+0301) stays in its word
 # What may stand between the words of one name: "Санкт-Петербург", "St. Petersburg", "Xi'an".
 _JOINER = re.compile(r"[\s\-'’.]{1,3}")
 _SENTENCE_END = re.compile(r"(?:^|[.!?…\n])[\s\"«»“”()]*$")
@@ -48,6 +48,7 @@ class _Key:
     place: str
     common: bool  # also a word or a given name: see `_mention_ok`
     words: tuple[str, ...]  # as written in the table
+    adjective: bool = False  # "московский": written in lower case
 
 
 class _Record(TypedDict, total=False):
@@ -57,6 +58,7 @@ class _Record(TypedDict, total=False):
     parent: str | None
     keys: list[str]
     common: list[str]
+    adjectives: list[str]
     capital_of: str
 
 
@@ -64,7 +66,7 @@ class _Record(TypedDict, total=False):
 def _stem(word: str) -> str:
     """The stem of a Russian word's dictionary form (Snowball alone stems "Китай" "кита" and
     "Китая" "кит"), of an English word as written."""
-    lower = word.lower().replace("ё", "е")
+    lower = word.lower().replace("ё", "е").replace("\u0301", "")
     if not re.match(r"[а-я]", lower):
         return str(_EN.stemWord(lower))
     parses = analyser().parse(lower)
@@ -77,21 +79,61 @@ def _key(name: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=100_000)
-def _lemmas(word: str) -> frozenset[str] | None:
-    """pymorphy3's dictionary forms of a known Russian word; None for any other word."""
-    lower = word.lower().replace("ё", "е")
+def _lemmas(word: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """pymorphy3's dictionary forms of a known Russian word: (as a place name, as anything);
+    None for an unknown or non-Russian word."""
+    lower = word.lower().replace("ё", "е").replace("\u0301", "")
     if not re.match(r"[а-я]", lower):
         return None
     parses = [p for p in analyser().parse(lower) if p.is_known]
-    return frozenset(str(p.normal_form).replace("ё", "е") for p in parses) or None
+    if not parses:
+        return None
+
+    def forms(ps: list[Any]) -> frozenset[str]:
+        return frozenset(str(p.normal_form).replace("ё", "е") for p in ps)
+
+    return forms([p for p in parses if "Geox" in p.tag]), forms(parses)
+
+
+_RUSSIAN_LETTER = re.compile(r"[А-ЯЁа-яё]")
+
+
+@lru_cache(maxsize=50_000)
+def _is_given_name(word: str) -> bool:
+    """A capitalised Russian word whose likeliest reading is a given name: what follows it is
+    a surname, even where a town bears it."""
+    if not word[:1].isupper() or not _RUSSIAN_LETTER.match(word):
+        return False
+    parses = analyser().parse(word.lower())
+    return bool(parses) and parses[0].is_known and "Name" in parses[0].tag
+
+
+def _unknown_form_of(word: str, key: str) -> bool:
+    """A word pymorphy3 does not know ("Шэньчжэне") is a form of a key of 4+ letters that it
+    starts with, but for the key's ending ("Конни" is not "Кония")."""
+    lower = word.lower().replace("ё", "е").replace("\u0301", "")
+    base = key.lower().replace("ё", "е")
+    stem = base[:-1] if base[-1] in "аяоеиыйьуэю" else base
+    return len(stem) >= 4 and lower.startswith(stem)
 
 
 def _same_words(written: list[str], key_words: tuple[str, ...]) -> bool:
-    """Stems merge what Russian keeps apart ("Китая" and "Кито" both stem to "кит"): a word
-    pymorphy3 knows must be a form of the key's word."""
+    """Stems merge what Russian keeps apart ("Китая" and "Кито" stem alike, "Том" is a form
+    of "тот" as "Того" is): where the key's word is a place name, a word pymorphy3 knows must be
+    that place name's form ("Пером" is a feather, "Конни" a given name); where it is an
+    ordinary word ("Нижний", "область"), any form of it."""
     for word, key in zip(written, key_words, strict=True):
-        lemmas = _lemmas(word)
-        if lemmas is not None and not lemmas & (_lemmas(key) or {key.lower().replace("ё", "е")}):
+        text = _lemmas(word)
+        if text is None:
+            if _RUSSIAN_LETTER.match(word) and not _unknown_form_of(word, key):
+                return False
+            continue
+        known = _lemmas(key)
+        key_forms = frozenset({key.lower().replace("ё", "е")})
+        if known is None or known[0]:  # an unknown foreign name, or a known place name
+            if not text[0] & (known[0] if known else key_forms):
+                return False
+        elif not text[1] & known[1]:
             return False
     return True
 
@@ -111,6 +153,8 @@ def _table() -> tuple[dict[str, GeoPlace], dict[tuple[str, ...], list[_Key]], in
             if stems:
                 words = tuple(_WORD.findall(written))
                 keys.setdefault(stems, []).append(_Key(name, written in common, words))
+        for adjective in r.get("adjectives", []):
+            keys.setdefault(_key(adjective), []).append(_Key(name, False, (adjective,), True))
     return places, keys, max(map(len, keys))
 
 
@@ -120,23 +164,30 @@ def place(name: str) -> GeoPlace | None:
 
 def _mention_ok(text: str, words: list[re.Match[str]], i: int, key: _Key) -> bool:
     n = len(key.words)
-    if not words[i].group()[0].isupper():
+    if not key.adjective and not words[i].group()[0].isupper():
         return False
     for a, b in zip(words[i : i + n - 1], words[i + 1 : i + n], strict=True):
         if not _JOINER.fullmatch(text[a.end() : b.start()]):
             return False
     if not _same_words([w.group() for w in words[i : i + n]], key.words):
         return False
+    spaced = i > 0 and text[words[i - 1].end() : words[i].start()] == " "
+    if n == 1 and spaced and _is_given_name(words[i - 1].group()):  # "Джорджа Вашингтона"
+        return False
     if not key.common:
         return True
-    # "Nancy Pelosi", "Reading the report": a name that is also a word or a given name.
+    # "Nancy Pelosi", "Роуз Тайлер", "Reading the report": a name that is also a word or a
+    # given name, at a sentence start or beside another capitalised word.
     if _SENTENCE_END.search(text[: words[i].start()]):
         return False
+    before = words[i - 1] if i > 0 else None
     after = words[i + n] if i + n < len(words) else None
-    return not (
-        after is not None
-        and after.group()[0].isupper()
-        and text[words[i + n - 1].end() : after.start()].isspace()
+    return not any(
+        w is not None and w.group()[0].isupper() and gap.isspace()
+        for w, gap in (
+            (before, text[before.end() : words[i].start()] if before else ""),
+            (after, text[words[i + n - 1].end() : after.start()] if after else ""),
+        )
     )
 
 

@@ -91,3 +91,26 @@ def test_overlapping_place_names_keep_the_longest() -> None:
     assert ("Moscow Oblast", "Московской области") in mentions
     assert ("Moscow", "Москвы") in mentions
     assert all(not (p == "Moscow" and w.startswith("Московской")) for p, w in mentions)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Президент Хуан Мануэль Сантос выступил.",  # a given name before it: a surname
+        "Роль сыграла Роуз Тайлер.",  # a town's name that is also a given name
+        "В сериале снялась Конни Бриттон.",  # an unknown word stems like "Кония"
+        "Это был Пером написанный текст.",  # "перо", not Peru
+    ],
+)
+def test_people_and_words_are_not_places(text: str) -> None:
+    assert _places(text) == []
+
+
+def test_stress_marks_stay_inside_their_word() -> None:
+    assert _places("Форум в Каза́ни.") == ["Kazan"]
+    assert _places("Рома́н Лу́нкин") == []
+
+
+def test_a_city_adjective_names_the_city_in_lower_case() -> None:
+    assert _places("Поезда московского метро ходят чаще.") == ["Moscow"]
+    assert _places("Власти Московской области") == ["Moscow Oblast"]
