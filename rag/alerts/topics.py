@@ -6,9 +6,9 @@ Two stages, because neither alone is good enough:
    ("China" <- "Пекин", "китайскими"; "Beijing" never <- "Шэньчжэнь"), topic words by pymorphy3
    lemma or Snowball stem in their own script ("искусственный интеллект" <- "искусственного
    интеллекта"), by cross-script name key in the other ("Ivanov" <- "Иванов", "drones" <-
-   "дронов"), and a small RU/EN glossary of innovation-news terms ("нанотехнологии" <-
-   "nanotechnology", "AI" <- "нейросеть").
-2. Semantic, for the paraphrases the glossary lacks: e5 cosine between "query: <topic>" and the
+   "дронов"), or by a phrase of the title or lead that translates them, by e5
+   (`term_translations`: "robotics" <- "робототехники"), shown as the reason.
+2. Semantic, for paraphrases: e5 cosine between "query: <topic>" and the
    article's sentences (max over sentences), minus the topic's mean cosine to a fixed set of
    unrelated news sentences in the article's language. e5 scores crowd into 0.75-0.9 and each
    topic (and each language pair) has its own floor; the margin over that floor separates
@@ -53,6 +53,7 @@ from nlp.places import (
     topic_places,
 )
 from nlp.sentences import split_sentences
+from rag.alerts.term_translations import MAX_WORDS, TERM_COSINE, TermTranslations, phrases
 
 # Margin over the topic's background cosine (see the module docstring). Calibrated on the dev half
 # of tests/data/topics.jsonl (max F0.5 of the combined matcher) by
@@ -68,8 +69,8 @@ _STOP = frozenset(STOPWORDS_EN) | frozenset(w.replace("ё", "е") for w in STOPW
 _RU = Stemmer.Stemmer("russian")
 _EN = Stemmer.Stemmer("english")
 
-# The glossary (concepts whose RU and EN names share no letters) and the background sentences
-# (everyday news: a topic's mean cosine to them is its floor) are data: data/topic_lexicon.json.
+# The background sentences (everyday news: a topic's mean cosine to them is its floor) are
+# data: data/topic_lexicon.json.
 LEXICON = "topic_lexicon.json"
 
 
@@ -189,6 +190,16 @@ def _find_phrase(
     return spans
 
 
+def _names_a_thing(phrase: str) -> bool:
+    """A Russian phrase ending in a noun: a topic names a thing, and e5 puts a lone adjective
+    ("научным") close to any technical term. English phrases are not tagged."""
+    last = _WORD.findall(phrase)[-1].lower()
+    if script(last) != "ru":
+        return True
+    parses = analyser().parse(last)
+    return bool(parses) and parses[0].tag.POS == "NOUN"
+
+
 def _prominent(starts: Sequence[int], lead_end: int) -> bool:
     """Whether a mention counts: in the title or lead, or repeated.
 
@@ -197,24 +208,6 @@ def _prominent(starts: Sequence[int], lead_end: int) -> bool:
     cost trust. Short news leads are all lead, so this only bites on long articles.
     """
     return any(s < lead_end for s in starts) or len(starts) >= 2
-
-
-@lru_cache(maxsize=1)
-def _glossary() -> list[list[list[_Word]]]:
-    return [[_words(v) for v in concept] for concept in _lexicon()["glossary"]]
-
-
-def _concept_variants(terms: Sequence[_Word]) -> list[list[_Word]]:
-    """All variants of every glossary concept the topic words name exactly, or just the topic."""
-    variants: list[list[_Word]] = [list(terms)]
-    for concept in _glossary():
-        for phrase in concept:
-            if len(phrase) == len(terms) and all(
-                _same(t, p) and _same(p, t) for t, p in zip(terms, phrase, strict=True)
-            ):
-                variants.extend(v for v in concept if v)
-                break
-    return variants
 
 
 # ---------------------------------------------------------------- the matcher
@@ -242,9 +235,16 @@ class TopicMatcher:
     embedder is called outside the lock.
     """
 
-    def __init__(self, embedder: Embedder, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        threshold: float = DEFAULT_THRESHOLD,
+        term_cosine: float | None = TERM_COSINE,
+    ) -> None:
+        """`term_cosine=None`: topic words cross scripts only as names, never by translation."""
         self._embedder = embedder
         self.threshold = threshold
+        self._terms = TermTranslations(embedder, term_cosine) if term_cosine else None
         self._lock = threading.Lock()
         self._topic_vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._doc_vectors: OrderedDict[tuple[str, int], npt.NDArray[np.float32]] = OrderedDict()
@@ -372,11 +372,30 @@ class TopicMatcher:
             if not place_hits:
                 return None, None  # nothing but stop words
             return self._lexical_match(topic, place_hits, None, text), None
-        for variant in _concept_variants(terms):
-            spans = _find_phrase(variant, words, text)
-            if spans and _prominent([start for start, _ in spans], lead_end):
-                return self._lexical_match(topic, place_hits, spans[0], text), place_hits
+        spans = _find_phrase(terms, words, text)
+        if spans and _prominent([start for start, _ in spans], lead_end):
+            return self._lexical_match(topic, place_hits, spans[0], text), place_hits
+        translated = self._translated(rest, terms, words, text, lead_end)
+        if translated is not None:
+            return self._lexical_match(topic, place_hits, translated, text), place_hits
         return None, place_hits
+
+    def _translated(
+        self, rest: str, terms: Sequence[_Word], words: Sequence[_Word], text: str, lead_end: int
+    ) -> tuple[int, int] | None:
+        """The span of a title or lead phrase in the other script that translates the topic's
+        words (at most MAX_WORDS of them: longer topics are paraphrased, not translated)."""
+        scripts = {t.script for t in terms}
+        if self._terms is None or len(terms) > MAX_WORDS or len(scripts) != 1:
+            return None
+        other = [
+            (w.text, w.start, w.end)
+            for w in words
+            if w.start < lead_end and w.script and w.script not in scripts
+        ]
+        candidates = [p for p in phrases(other, text) if _names_a_thing(p.text)]
+        found = self._terms.find(rest, candidates)
+        return (found.start, found.end) if found else None
 
     def _lexical_match(
         self,

@@ -11,13 +11,10 @@ and 12 different English-Russian name pairs, translations scored 0.82-0.96 and d
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Sequence
-
-import numpy as np
-from cachetools import LRUCache
+from collections.abc import Sequence
 
 from index.embedder import Embedder
+from index.query_cache import QueryVectorCache
 from rag.factcheck.facts import Facts, NamePairs
 
 TRANSLATION_COSINE = 0.87
@@ -30,30 +27,17 @@ class NameTranslations:
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self._vectors: LRUCache[str, np.ndarray] = LRUCache(CACHE_SIZE)
-        self._lock = threading.Lock()
+        self._cache = QueryVectorCache(embedder, CACHE_SIZE)
 
     def pairs(self, claim: Facts, sentences: Sequence[Facts]) -> NamePairs:
         left = {n.text for n in claim.names}
         right = {n.text for f in sentences if f.language != claim.language for n in f.names}
         if not left or not right:
             return frozenset()
-        vectors = self._embed(left | right)
+        vectors = self._cache.vectors(left | right)
         return frozenset(
             (a, b)
             for a in left
             for b in right
             if float(vectors[a] @ vectors[b]) >= TRANSLATION_COSINE
         )
-
-    def _embed(self, names: Iterable[str]) -> dict[str, np.ndarray]:
-        with self._lock:
-            known = {n: v for n in names if (v := self._vectors.get(n)) is not None}
-        todo = sorted(set(names) - known.keys())
-        if todo:
-            fresh = np.asarray(self.embedder.embed_queries(todo), dtype=np.float32)
-            with self._lock:
-                for name, vector in zip(todo, fresh, strict=True):
-                    self._vectors[name] = vector
-                    known[name] = vector
-        return known
