@@ -139,11 +139,15 @@ def _same_words(written: list[str], key_words: tuple[str, ...]) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _table() -> tuple[dict[str, GeoPlace], dict[tuple[str, ...], list[_Key]], int]:
-    """Places by name, the keys by their stems, and the longest key in words."""
+def _table() -> tuple[
+    dict[str, GeoPlace], dict[tuple[str, ...], list[_Key]], dict[str, int], set[str]
+]:
+    """Places by name, the keys by their stems, the most words of a key by its first word's
+    stem, and the plain Snowball stems of the city adjectives (the only lower-case keys)."""
     records = cast(list[_Record], cast(dict[str, Any], load_json("gazetteer"))["places"])
     places: dict[str, GeoPlace] = {}
     keys: dict[tuple[str, ...], list[_Key]] = {}
+    adjectives: set[str] = set()
     for r in records:
         name = r["name_en"]
         places[name] = GeoPlace(name, r["name_ru"], r["kind"], r["parent"], r.get("capital_of"))
@@ -155,7 +159,11 @@ def _table() -> tuple[dict[str, GeoPlace], dict[tuple[str, ...], list[_Key]], in
                 keys.setdefault(stems, []).append(_Key(name, written in common, words))
         for adjective in r.get("adjectives", []):
             keys.setdefault(_key(adjective), []).append(_Key(name, False, (adjective,), True))
-    return places, keys, max(map(len, keys))
+            adjectives.add(_RU.stemWord(adjective))
+    firsts: dict[str, int] = {}
+    for stems in keys:
+        firsts[stems[0]] = max(firsts.get(stems[0], 0), len(stems))
+    return places, keys, firsts, adjectives
 
 
 def place(name: str) -> GeoPlace | None:
@@ -191,11 +199,35 @@ def _mention_ok(text: str, words: list[re.Match[str]], i: int, key: _Key) -> boo
     )
 
 
-def _match(text: str, words: list[re.Match[str]], stems: list[str], i: int) -> _Key | None:
+class _Stems:
+    """The words' stems, computed when asked: a stem costs a pymorphy3 parse, and most words
+    (lower case, not a city adjective) can never start a place name."""
+
+    def __init__(self, words: list[re.Match[str]]) -> None:
+        self._words = words
+        self._stems: list[str | None] = [None] * len(words)
+
+    def span(self, i: int, n: int) -> tuple[str, ...]:
+        for j in range(i, i + n):
+            if self._stems[j] is None:
+                self._stems[j] = _stem(self._words[j].group())
+        return tuple(s for s in self._stems[i : i + n] if s is not None)
+
+
+def _may_start(word: str) -> bool:
+    if word[0].isupper():
+        return True
+    return _RU.stemWord(word.replace("ё", "е")) in _table()[3]
+
+
+def _match(text: str, words: list[re.Match[str]], stems: _Stems, i: int) -> _Key | None:
     """The longest key starting at word i that the words really spell."""
-    _, keys, longest = _table()
+    if not _may_start(words[i].group()):
+        return None
+    keys, firsts = _table()[1], _table()[2]
+    longest = firsts.get(stems.span(i, 1)[0], 0)
     for n in range(min(longest, len(words) - i), 0, -1):
-        for key in keys.get(tuple(stems[i : i + n]), ()):
+        for key in keys.get(stems.span(i, n), ()):
             if _mention_ok(text, words, i, key):
                 return key
     return None
@@ -204,7 +236,7 @@ def _match(text: str, words: list[re.Match[str]], stems: list[str], i: int) -> _
 def find(text: str) -> list[GeoMention]:
     """The places the text names, longest name first, in text order, without overlaps."""
     words = list(_WORD.finditer(text))
-    stems = [_stem(w.group()) for w in words]
+    stems = _Stems(words)
     found: list[GeoMention] = []
     i = 0
     while i < len(words):
@@ -221,7 +253,7 @@ def find(text: str) -> list[GeoMention]:
 def lookup(written: str) -> GeoPlace | None:
     """The place a name alone stands for ("Пекина" -> Beijing), else None."""
     words = list(_WORD.finditer(written))
-    key = _match(written, words, [_stem(w.group()) for w in words], 0) if words else None
+    key = _match(written, words, _Stems(words), 0) if words else None
     if key is None or len(key.words) != len(words):
         return None
     return _table()[0][key.place]
