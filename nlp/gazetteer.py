@@ -233,8 +233,10 @@ def _match(text: str, words: list[re.Match[str]], stems: _Stems, i: int) -> _Key
     return None
 
 
-def find(text: str) -> list[GeoMention]:
-    """The places the text names, longest name first, in text order, without overlaps."""
+@lru_cache(maxsize=1024)
+def find(text: str) -> tuple[GeoMention, ...]:
+    """The places the text names, longest name first, in text order, without overlaps (cached:
+    `nlp.places` and `nlp.countries` both read the same text)."""
     words = list(_WORD.finditer(text))
     stems = _Stems(words)
     found: list[GeoMention] = []
@@ -247,7 +249,7 @@ def find(text: str) -> list[GeoMention]:
         end = words[i + len(key.words) - 1].end()
         found.append(GeoMention(key.place, words[i].start(), end))
         i += len(key.words)
-    return found
+    return tuple(found)
 
 
 def lookup(written: str) -> GeoPlace | None:

@@ -3,9 +3,9 @@
 A subscription to "China" must fire on an article that only says "Шэньчжэнь" or "Пекин", while
 a subscription to "Beijing" must not fire on Shenzhen, and "Ленинградская область" must not fire
 on Moscow. So places form a tree (country -> region or city); a topic naming a place matches
-that place or anything under it, never its parent or siblings. The places are the gazetteer's
-(`nlp.gazetteer`: GeoNames cities, ISO 3166 regions, CLDR countries), the country words
-`nlp.countries`'; this module fixes two readings that matter for subscriptions:
+that place or anything under it, never its parent or siblings. The places come from the
+gazetteer (`nlp.gazetteer`: GeoNames cities, ISO 3166 regions, CLDR countries) and the
+country words from `nlp.countries`; this module fixes two readings that matter for subscriptions:
 "Северная Корея"/"North Korea" is not South Korea, and "английский язык"/"English language" is
 not the United Kingdom. GeoNames gives no city its region, so a city lies directly under its
 country: "Leningrad Oblast" does not match a town of that region.
