@@ -79,9 +79,10 @@ def _key(name: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=100_000)
-def _lemmas(word: str) -> tuple[frozenset[str], frozenset[str]] | None:
+def _lemmas(word: str, in_text: bool = True) -> tuple[frozenset[str], frozenset[str]] | None:
     """pymorphy3's dictionary forms of a known Russian word: (as a place name, as anything);
-    None for an unknown or non-Russian word."""
+    None for an unknown or non-Russian word. A word of a text (not of the table) that most
+    likely names a person, or reads as a place only in the plural, names no place."""
     lower = word.lower().replace("ё", "е").replace("\u0301", "")
     if not re.match(r"[а-я]", lower):
         return None
@@ -92,7 +93,17 @@ def _lemmas(word: str) -> tuple[frozenset[str], frozenset[str]] | None:
     def forms(ps: list[Any]) -> frozenset[str]:
         return frozenset(str(p.normal_form).replace("ё", "е") for p in ps)
 
-    return forms([p for p in parses if "Geox" in p.tag]), forms(parses)
+    places = [p for p in parses if "Geox" in p.tag]
+    if in_text:
+        if {"Surn", "Name", "Patr"} & _grammemes(parses[0]) and not lower.endswith("ский"):
+            return frozenset(), forms(parses)  # "Кирова", "Пушкина": most likely a person
+        # Places are named in the singular unless plural only ("Химки"): "Ливанов" is a surname.
+        places = [p for p in places if "plur" not in p.tag or "Pltm" in p.tag]
+    return forms(places), forms(parses)
+
+
+def _grammemes(parse: Any) -> set[str]:
+    return set(str(parse.tag).replace(" ", ",").split(","))
 
 
 _RUSSIAN_LETTER = re.compile(r"[А-ЯЁа-яё]")
@@ -128,7 +139,7 @@ def _same_words(written: list[str], key_words: tuple[str, ...]) -> bool:
             if _RUSSIAN_LETTER.match(word) and not _unknown_form_of(word, key):
                 return False
             continue
-        known = _lemmas(key)
+        known = _lemmas(key, in_text=False)
         key_forms = frozenset({key.lower().replace("ё", "е")})
         if known is None or known[0]:  # an unknown foreign name, or a known place name
             if not text[0] & (known[0] if known else key_forms):
@@ -170,6 +181,13 @@ def place(name: str) -> GeoPlace | None:
     return _table()[0].get(name)
 
 
+def _heads_a_name(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """A capitalised adjective starts a sentence or a name: another word follows it."""
+    if _SENTENCE_END.search(text[: words[i].start()]):
+        return True
+    return i + 1 < len(words) and text[words[i].end() : words[i + 1].start()] == " "
+
+
 def _mention_ok(text: str, words: list[re.Match[str]], i: int, key: _Key) -> bool:
     n = len(key.words)
     if not key.adjective and not words[i].group()[0].isupper():
@@ -179,6 +197,8 @@ def _mention_ok(text: str, words: list[re.Match[str]], i: int, key: _Key) -> boo
             return False
     if not _same_words([w.group() for w in words[i : i + n]], key.words):
         return False
+    if key.adjective and words[i].group()[0].isupper() and not _heads_a_name(text, words, i):
+        return False  # "министру Мединскому." is a surname; "Казанский университет" a name
     spaced = i > 0 and text[words[i - 1].end() : words[i].start()] == " "
     if n == 1 and spaced and _is_given_name(words[i - 1].group()):  # "Джорджа Вашингтона"
         return False

@@ -114,3 +114,21 @@ def test_stress_marks_stay_inside_their_word() -> None:
 def test_a_city_adjective_names_the_city_in_lower_case() -> None:
     assert _places("Поезда московского метро ходят чаще.") == ["Moscow"]
     assert _places("Власти Московской области") == ["Moscow Oblast"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Экскурсия прошла по улице Кирова.",  # a surname's genitive, though a town bears it
+        "Министр Ливанов выступил.",  # "Ливан" only in the plural
+        "Награду вручили министру Мединскому.",  # a capitalised adjective heading nothing
+    ],
+)
+def test_surnames_shaped_like_places(text: str) -> None:
+    assert _places(text) == []
+
+
+def test_places_in_the_cases_people_are_not_in() -> None:
+    assert _places("Форум прошёл в Кирове и в Химках.") == ["Kirov", "Khimki"]
+    assert _places("Делегация из Ливана прибыла.") == ["Lebanon"]
+    assert _places("Казанский университет открыл кампус.") == ["Kazan"]
