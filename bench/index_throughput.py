@@ -54,6 +54,15 @@ def wikinews_documents(path: Path, settings: IndexSettings, want_chunks: int) ->
     return docs
 
 
+def chunk_texts(docs: Sequence[Document], settings: IndexSettings) -> list[str]:
+    """The chunk texts the index would embed for `docs`."""
+    return [
+        c.text
+        for d in docs
+        for c in chunk_document(d, settings.chunk_max_chars, settings.chunk_overlap_sentences)
+    ]
+
+
 class TimedEmbedder:
     """Pass-through `Embedder` that records what the pipeline embeds and the seconds it takes."""
 
@@ -137,11 +146,7 @@ def main() -> None:
     settings = IndexSettings()
     (REPO_ROOT / "var").mkdir(exist_ok=True)
     docs = wikinews_documents(WIKINEWS, settings, args.chunks)
-    texts = [
-        c.text
-        for d in docs
-        for c in chunk_document(d, settings.chunk_max_chars, settings.chunk_overlap_sentences)
-    ]
+    texts = chunk_texts(docs, settings)
     embedder = load_embedder(settings)
     model = getattr(embedder, "_model", None)
     if model is None:

@@ -31,8 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.index_throughput import WIKINEWS, wikinews_documents
-from index.chunking import chunk_document
+from bench.index_throughput import WIKINEWS, chunk_texts, wikinews_documents
 from index.embedder import TOKEN_LAYER, load_embedder
 from index.provision import MODEL_FOLDER
 from index.settings import IndexSettings
@@ -98,7 +97,7 @@ class OnnxEncoder:
 
     def encode(self, texts: Sequence[str], batch_size: int = BATCH) -> np.ndarray:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), 384), dtype=np.float32)
+        out: list[np.ndarray] = [np.empty(0)] * len(texts)
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
             enc = self.tokenizer(
@@ -113,18 +112,10 @@ class OnnxEncoder:
                 None, {"input_ids": enc["input_ids"].astype(np.int64), "attention_mask": mask}
             )
             pooled = (last * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
-            out[rows] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
-        return out
-
-
-def chunk_texts(settings: IndexSettings, n: int) -> list[str]:
-    docs = wikinews_documents(WIKINEWS, settings, n)
-    texts = [
-        c.text
-        for d in docs
-        for c in chunk_document(d, settings.chunk_max_chars, settings.chunk_overlap_sentences)
-    ]
-    return texts[:n]
+            pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
+            for row, vector in zip(rows, pooled, strict=True):
+                out[row] = vector
+        return np.stack(out)
 
 
 def query_ms(embed: Any, repeats: int = 50) -> float:
@@ -147,7 +138,7 @@ def main() -> None:
     settings = IndexSettings()
     fp32 = load_embedder(settings)
     model_dir = settings.model_dir / MODEL_FOLDER
-    texts = chunk_texts(settings, args.texts)
+    texts = chunk_texts(wikinews_documents(WIKINEWS, settings, args.texts), settings)[: args.texts]
     passages = ["passage: " + t for t in texts]
     with tempfile.TemporaryDirectory() as tmp:
         graph, export_s = export_int8(model_dir, Path(tmp))
