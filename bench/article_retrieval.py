@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from evaluation.retrieval import _build_eval_index, answer_hit, read_jsonl  # noqa: E402
 from evaluation.settings import EvalSettings  # noqa: E402
-from index.embedder import Embedder, load_embedder  # noqa: E402
+from index.embedder import Embedder  # noqa: E402
+from index.embedder_loader import load_embedder  # noqa: E402
 from index.second_embedder import load_second_embedder  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
 from rag.answering.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list  # noqa: E402

@@ -292,7 +292,7 @@ class CountingHandler(logging.Handler):
 def build_engine(work: Path) -> tuple[Any, Any]:
     """Index data/corpus into `work` with the real e5 + USE models; the engine over it."""
     from index.builder import update_index
-    from index.embedder import load_embedder
+    from index.embedder_loader import load_embedder
     from index.provision import provision_e5
     from index.runtime import configure_threads
     from index.second_embedder import QUERY_THREADS, UseEmbedder

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from index.builder import update_index
 from index.cleaning import clean_document
-from index.embedder import load_embedder
+from index.embedder_loader import load_embedder
 from index.loaders import load_path
 from index.second_embedder import load_second_embedder
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings

@@ -31,7 +31,8 @@ from index.builder import update_index
 from index.chunking import chunk_document
 from index.cleaning import clean_document
 from index.documents import Document
-from index.embedder import Embedder, EmbedderIdentity, TokenEmbedder, Vectors, load_embedder
+from index.embedder import Embedder, EmbedderIdentity, TokenEmbedder, Vectors
+from index.embedder_loader import load_embedder
 from index.loaders import load_path
 from index.settings import REPO_ROOT, IndexSettings
 from index.tokens import TokenStates

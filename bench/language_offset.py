@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import load_embedder
+from index.embedder_loader import load_embedder
 from index.settings import REPO_ROOT, IndexSettings
 from nlp.sentences import split_sentences
 

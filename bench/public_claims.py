@@ -46,7 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from evaluation.retrieval import _build_eval_index, read_jsonl  # noqa: E402
-from index.embedder import Embedder, load_embedder  # noqa: E402
+from index.embedder import Embedder  # noqa: E402
+from index.embedder_loader import load_embedder  # noqa: E402
 from index.second_embedder import load_second_embedder  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
 from nlp.entities import Entity, RussianNer, find_entities  # noqa: E402

@@ -53,12 +53,15 @@ import numpy.typing as npt
 from index.chunking import chunk_document, passage_text
 from index.cleaning import clean_document
 from index.documents import Chunk, Document
-from index.embedder import BACKEND, EmbedderIdentity, TokenEmbedder, load_embedder
+from index.embedder import EmbedderIdentity, TokenEmbedder
+from index.embedder_loader import load_embedder
 from index.loaders import load_path
+from index.onnx_embedder import INT8_BACKEND
 from index.runtime import configure_threads
 from index.settings import REPO_ROOT, IndexSettings
 from index.store import read_current, write_generation
 from index.tokens import TOKEN_LAYER, ChunkTokens, TokenCodec, pack
+from index.torch_embedder import BACKEND
 from nlp.sentences import split_sentences
 
 EVAL = Path("/work/shared/eval")
@@ -139,7 +142,8 @@ def corpus(
 def real_vectors(texts: list[str], settings: IndexSettings) -> tuple[F32, ChunkTokens]:
     """e5 vectors of `texts` (title + chunk, as the builder embeds them) and their coded token
     states, cached by content (embedding 3k chunks takes ~2 min)."""
-    key = hashlib.sha256("\x00".join([settings.embedding_model, *texts]).encode()).hexdigest()
+    parts = [settings.embedding_model, settings.embedding_backend, *texts]
+    key = hashlib.sha256("\x00".join(parts).encode()).hexdigest()
     path = CACHE_DIR / f"passages-tokens-{len(texts)}-{key[:16]}.npz"
     if path.is_file():
         with np.load(path, allow_pickle=False) as z:
@@ -370,8 +374,9 @@ def main() -> None:
         f"real e5 vectors for {len(real)} chunk texts; other rows: a real vector + N(0, "
         f"{NOISE}^2) per dim, re-normalised (dense search cost is shape-only; BM25 on real text)"
     )
+    backend = INT8_BACKEND if settings.embedding_backend == "onnx-int8" else BACKEND
     identity = EmbedderIdentity(
-        model=settings.embedding_model, backend=BACKEND, dim=int(next(iter(real.values())).size)
+        model=settings.embedding_model, backend=backend, dim=int(next(iter(real.values())).size)
     )
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)

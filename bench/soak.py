@@ -118,7 +118,7 @@ def claims(n: int) -> list[str]:
 def build(work: Path, corpus: list[str]) -> tuple[Any, Any]:
     """The bot's engine and fact-checker over `corpus`, indexed into `work` (e5 + USE)."""
     from index.builder import update_index
-    from index.embedder import load_embedder
+    from index.embedder_loader import load_embedder
     from index.provision import provision_e5
     from index.runtime import configure_threads
     from index.second_embedder import QUERY_THREADS, UseEmbedder

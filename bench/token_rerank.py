@@ -24,14 +24,15 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import index.embedder as embedder_module  # noqa: E402
+import index.torch_embedder as embedder_module  # noqa: E402
 from evaluation.retrieval import read_jsonl  # noqa: E402
 from evaluation.settings import EvalSettings  # noqa: E402
 from index.chunking import passage_text  # noqa: E402
-from index.embedder import SentenceTransformerEmbedder, load_embedder  # noqa: E402
+from index.embedder_loader import load_embedder  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
 from index.store import IndexSnapshot  # noqa: E402
 from index.tokens import TokenStates, maxsim  # noqa: E402
+from index.torch_embedder import SentenceTransformerEmbedder  # noqa: E402
 from rag.answering.question import analyse  # noqa: E402
 from rag.retrieval.fusion import zscore  # noqa: E402
 from rag.retrieval.retriever import HybridRetriever, embed_question  # noqa: E402

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from evaluation.topics import CANDIDATES, _combined, _prf, load_pairs
-from index.embedder import load_embedder
+from index.embedder_loader import load_embedder
 from index.settings import IndexSettings
 from rag.alerts.topics import TopicEvidence, TopicMatcher
 

@@ -44,7 +44,7 @@ from fit_linear import fit_logistic, show_and_store, trainer_arguments  # noqa: 
 from train_span_reader import HELD_OUT, TRAIN, half_of  # noqa: E402
 
 from evaluation.retrieval import _build_eval_index, read_jsonl  # noqa: E402
-from index.embedder import load_embedder  # noqa: E402
+from index.embedder_loader import load_embedder  # noqa: E402
 from index.second_embedder import load_second_embedder  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
 from rag.answering.answerability import (  # noqa: E402

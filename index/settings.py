@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import IPvAnyNetwork, field_validator
+from pydantic import IPvAnyNetwork, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,10 @@ class IndexSettings(BaseSettings):
     model_dir: Path = _default_model_dir()
     corpus_dir: Path = REPO_ROOT / "data" / "corpus"
     embedding_model: str = DEFAULT_MODEL
+    # "torch": sentence-transformers in fp32. "onnx-int8": the default model exported to ONNX and
+    # quantised to int8 at `newsbot provision` (index/onnx_embedder.py); its vectors differ from
+    # fp32's, so switching needs `newsbot index --rebuild`.
+    embedding_backend: Literal["torch", "onnx-int8"] = "torch"
     # Threads per model call and FAISS search, set once per process by index.runtime
     # (`thread_count`): `newsbot index`/`eval` use embedding_threads; a process that answers
     # questions (the bot, its own index updates included) uses query_threads.
@@ -60,6 +64,15 @@ class IndexSettings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @model_validator(mode="after")
+    def _int8_needs_the_default_model(self) -> IndexSettings:
+        if self.embedding_backend == "onnx-int8" and self.embedding_model != DEFAULT_MODEL:
+            raise ValueError(
+                "NEWSBOT_EMBEDDING_BACKEND=onnx-int8 is built from the provisioned default "
+                f"model only; use the torch backend for {self.embedding_model}"
+            )
+        return self
 
     @property
     def index_dir(self) -> Path:

@@ -7,11 +7,14 @@ from pathlib import Path
 import pytest
 
 from index.builder import update_index
-from index.embedder import SentenceTransformerEmbedder, load_embedder
+from index.embedder_loader import load_embedder
+from index.int8_provision import provision_int8
+from index.onnx_embedder import OnnxEmbedder
 from index.provision import provision_e5
 from index.second_embedder import UseEmbedder
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
 from index.sources import load_sources
+from index.torch_embedder import SentenceTransformerEmbedder
 from rag.answering.engine import AnswerEngine
 from rag.settings import RagSettings
 from tests.telegram_fixtures import fake_telegram, telegram_bot
@@ -35,6 +38,16 @@ def embedder() -> SentenceTransformerEmbedder:
     provision_e5(settings.model_dir)
     loaded = load_embedder(settings)
     assert isinstance(loaded, SentenceTransformerEmbedder)
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def int8_embedder() -> OnnxEmbedder:
+    """The default model's int8 graph from the real model cache (exported on first use)."""
+    settings = IndexSettings(embedding_model=DEFAULT_MODEL, embedding_backend="onnx-int8")
+    provision_int8(settings.model_dir)
+    loaded = load_embedder(settings)
+    assert isinstance(loaded, OnnxEmbedder)
     return loaded
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from index import provision
-from index.embedder import BACKEND, SentenceTransformerEmbedder, load_embedder
+from index.embedder_loader import load_embedder
 from index.errors import ModelNotProvisionedError
 from index.provision import (
     MARKER_NAME,
@@ -24,6 +24,7 @@ from index.provision import (
     source_path,
 )
 from index.settings import DEFAULT_MODEL, IndexSettings
+from index.torch_embedder import BACKEND, SentenceTransformerEmbedder
 
 LONG_RU = (
     "Центральный банк России 14 февраля 2025 года сохранил ключевую ставку на уровне 21% "

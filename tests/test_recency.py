@@ -9,8 +9,8 @@ import pytest
 from index.builder import update_index
 from index.cleaning import clean_document
 from index.documents import RawDocument
-from index.embedder import SentenceTransformerEmbedder
 from index.settings import DEFAULT_MODEL, IndexSettings
+from index.torch_embedder import SentenceTransformerEmbedder
 from rag.answering.engine import AnswerEngine
 from rag.answering.question import analyse
 from rag.retrieval.retriever import HybridRetriever

@@ -18,9 +18,9 @@ import torch
 
 from index import runtime
 from index.builder import update_index
-from index.embedder import SentenceTransformerEmbedder
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
 from index.sources import load_sources
+from index.torch_embedder import SentenceTransformerEmbedder
 from rag.answering.engine import AnswerEngine
 from rag.settings import RagSettings
 

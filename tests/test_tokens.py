@@ -20,7 +20,7 @@ import pytest
 from index.builder import update_index
 from index.chunking import passage_text
 from index.documents import Document
-from index.embedder import EmbedderIdentity, SentenceTransformerEmbedder, TokenEmbedder, Vectors
+from index.embedder import EmbedderIdentity, TokenEmbedder, Vectors
 from index.errors import CorruptIndexError, IncompatibleIndexError, OutdatedIndexError
 from index.settings import DEFAULT_MODEL, REPO_ROOT, IndexSettings
 from index.sources import load_sources
@@ -43,6 +43,7 @@ from index.tokens import (
     normalise,
     pack,
 )
+from index.torch_embedder import SentenceTransformerEmbedder
 from rag.answering.question import analyse
 from rag.retrieval.retriever import TOKEN_RERANK_DEPTH, HybridRetriever, embed_question
 from tests.test_builder import (

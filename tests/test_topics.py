@@ -12,8 +12,9 @@ from bot.formatting import topic_reason
 from evaluation.topics import evaluate_topics
 from index.cleaning import clean_document
 from index.documents import Document
-from index.embedder import EmbedderIdentity, SentenceTransformerEmbedder, Vectors
+from index.embedder import EmbedderIdentity, Vectors
 from index.loaders import load_path
+from index.torch_embedder import SentenceTransformerEmbedder
 from nlp.places import find_places, topic_places
 from rag.alerts.topics import DEFAULT_THRESHOLD, TopicMatcher
 

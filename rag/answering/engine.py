@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from index.embedder import Embedder, load_embedder
+from index.embedder import Embedder
+from index.embedder_loader import load_embedder
 from index.second_embedder import QUERY_THREADS, load_second_embedder
 from index.settings import IndexSettings
 from index.store import IndexSnapshot
