@@ -111,18 +111,26 @@ def plan_update(
     re-embeds the chunks (`passage_text`); its sentences are still reused by offsets. Old
     documents missing from the input are dropped only when their source starts with
     `prune_prefix`.
+
+    Order: the indexed documents where they were, then the new ones, so that an update that
+    only adds documents only appends rows (the search index is then extended, not rebuilt).
     """
-    new_ids = {d.doc_id for d in incoming}
+    by_id = {d.doc_id: d for d in incoming}
     documents: list[Document] = []
     reuse: set[str] = set()
     added = changed = unchanged = removed = 0
-    for doc in incoming:
-        prev = old.get(doc.doc_id)
-        if prev is None:
-            added += 1
+    for doc_id, prev in old.items():
+        doc = by_id.get(doc_id)
+        if doc is None:
+            if prune_prefix is not None and prev.source.startswith(prune_prefix):
+                removed += 1
+                continue
+            doc = prev
+            if chunking_unchanged:
+                reuse.add(doc_id)
         elif prev.content_hash == doc.content_hash and prev.text == doc.text:
             if chunking_unchanged and prev.title == doc.title:
-                reuse.add(doc.doc_id)
+                reuse.add(doc_id)
             if prev == doc:
                 unchanged += 1
             else:
@@ -130,15 +138,10 @@ def plan_update(
         else:
             changed += 1
         documents.append(doc)
-    for doc_id, prev in old.items():
-        if doc_id in new_ids:
-            continue
-        if prune_prefix is not None and prev.source.startswith(prune_prefix):
-            removed += 1
-        else:
-            documents.append(prev)
-            if chunking_unchanged:
-                reuse.add(doc_id)
+    for doc in incoming:
+        if doc.doc_id not in old:
+            added += 1
+            documents.append(doc)
     return _Plan(documents, reuse, added, changed, removed, unchanged)
 
 
@@ -377,8 +380,10 @@ def _write(
     layout: _Layout,
     embedded: _Embedded,
     second: _Second,
+    old: IndexSnapshot | None,
 ) -> Path:
-    """Group near-duplicates into stories and write the new generation."""
+    """Group near-duplicates into stories and write the new generation (the live one's search
+    index extended where the update only appended rows)."""
     return write_generation(
         settings.index_dir,
         identity,
@@ -392,6 +397,7 @@ def _write(
         second_identity=second.identity,
         second_vectors=second.vectors,
         tokens=embedded.tokens,
+        base_index=old.search_index if old is not None else None,
     )
 
 
@@ -488,5 +494,5 @@ def update_index(
         )
         embedded = _embed_missing(embedder, old, layout, reuse.tokens, batch, progress)
         second = _second_channel(second_embedder, old, reuse, layout, batch, progress)
-        gen_dir = _write(settings, embedder.identity, layout, embedded, second)
+        gen_dir = _write(settings, embedder.identity, layout, embedded, second, old)
     return _written_report(plan, layout, embedded, second, started, gen_dir)

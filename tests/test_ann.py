@@ -1,11 +1,12 @@
-"""The FAISS search restricted to some rows (a date range) finds the best rows among them."""
+"""FAISS: the search restricted to some rows (a date range) finds the best rows among them;
+an HNSW graph is extended only when it holds exactly the first rows."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from index.store.ann import IndexKind, build_faiss_index, search
+from index.store.ann import IndexKind, build_faiss_index, extend_hnsw, search
 
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
@@ -21,3 +22,27 @@ def test_search_among_rows_returns_their_best_only(kind: IndexKind) -> None:
     assert set(found) <= set(rows.tolist())
     assert len(set(found) & set(best.tolist())) >= 9
     assert search(index, query, 10)[0][0][0] == 0  # unrestricted, its own row comes first
+
+
+def _unit(n: int, seed: int = 3) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal((n, 32)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_hnsw_is_extended_only_over_its_own_rows() -> None:
+    vectors = _unit(1200)
+    base, _ = build_faiss_index(vectors[:1000], "hnsw")
+    grown, params = build_faiss_index(vectors, "hnsw", extend=base)
+    assert base.ntotal == 1000  # the live index is copied, never changed
+    assert grown.ntotal == 1200 and params["measured_recall_at_10"] >= 0.95
+    assert [search(grown, vectors[[5, 1100]], 1)[i][0][0] for i in (0, 1)] == [5, 1100]
+    assert extend_hnsw(base, vectors) is not None
+
+    changed = vectors.copy()
+    changed[10] = _unit(1, seed=9)[0]  # one old row differs: the graph would be wrong
+    assert extend_hnsw(base, changed) is None
+    assert extend_hnsw(base, vectors[:900]) is None  # fewer rows than the graph holds
+    flat, _ = build_faiss_index(vectors[:1000], "flat")
+    assert extend_hnsw(flat, vectors) is None
+    rebuilt, _ = build_faiss_index(changed, "hnsw", extend=base)  # falls back to a build
+    assert search(rebuilt, changed[10:11], 1)[0][0][0] == 10

@@ -452,3 +452,31 @@ def test_second_embedder_added_changed_removed_without_rebuild(
     gen = IndexSnapshot.load(settings.index_dir).path
     assert IndexSnapshot.load(settings.index_dir).second_vectors is None
     assert not (gen / "use_vectors.npy").exists()
+
+
+def test_an_update_that_only_adds_extends_the_approximate_index(
+    tmp_path: Path, embedder: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(tmp_path).model_copy(update={"exact_search_max_chunks": 2})
+    run(settings, embedder, DOCS[:2])
+    before = IndexSnapshot.load(settings.index_dir)
+    assert before.index_kind == "hnsw"
+    with caplog.at_level(logging.INFO, logger="index.store.ann"):
+        run(settings, embedder, [DOCS[3], DOCS[2]])  # new documents only
+    assert "extended" in caplog.text
+    after = IndexSnapshot.load(settings.index_dir)
+    # The indexed documents keep their rows; the new ones follow, in the order given.
+    assert [c.chunk_id for c in after.chunks[: len(before.chunks)]] == [
+        c.chunk_id for c in before.chunks
+    ]
+    assert list(after.documents) == ["ru-bank", "ru-metro", "en-storm", "en-budget"]
+    for row in (0, len(after.chunks) - 1):  # an old row and an appended one find themselves
+        assert after.search(after.vectors[row], k=1)[0][0][0] == row
+
+    caplog.clear()
+    changed = replace(DOCS[0], text=DOCS[0].text + " Решение было единогласным.")
+    with caplog.at_level(logging.INFO, logger="index.store.ann"):
+        run(settings, embedder, [changed])  # an old row changes: a fresh graph
+    assert "extended" not in caplog.text
+    final = IndexSnapshot.load(settings.index_dir)
+    assert final.search(final.vectors[0], k=1)[0][0][0] == 0

@@ -36,17 +36,24 @@ def choose_index_kind(n_chunks: int, exact_search_max_chunks: int) -> IndexKind:
     return "flat" if n_chunks <= exact_search_max_chunks else "hnsw"
 
 
-def build_faiss_index(vectors: Vectors, kind: IndexKind) -> tuple[faiss.Index, dict[str, float]]:
-    """The search structure over `vectors` (inner product == cosine for unit rows)."""
+def build_faiss_index(
+    vectors: Vectors, kind: IndexKind, extend: faiss.Index | None = None
+) -> tuple[faiss.Index, dict[str, float]]:
+    """The search structure over `vectors` (inner product == cosine for unit rows).
+
+    `extend`: the live generation's index; when it is an HNSW graph over exactly the first rows
+    of `vectors`, a copy of it gets only the rows past those (`extend_hnsw`)."""
     use_faiss_threads()
     dim = vectors.shape[1]
     if kind == "flat":
         flat = faiss.IndexFlatIP(dim)
         flat.add(vectors)
         return flat, {}
-    hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    hnsw.add(vectors)
+    hnsw: Any = extend_hnsw(extend, vectors) if extend is not None else None
+    if hnsw is None:
+        hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        hnsw.add(vectors)
     ef, recall = tune_ef_search(hnsw, vectors)
     hnsw.hnsw.efSearch = ef
     params = {
@@ -56,6 +63,32 @@ def build_faiss_index(vectors: Vectors, kind: IndexKind) -> tuple[faiss.Index, d
         "measured_recall_at_10": round(recall, 4),
     }
     return hnsw, params
+
+
+def extend_hnsw(base: faiss.Index, vectors: Vectors) -> faiss.Index | None:
+    """A copy of `base` with the rows of `vectors` past its own added; None unless `base` is an
+    HNSW graph of these parameters holding exactly `vectors`' first rows, bit for bit.
+
+    Why: building the graph is most of an update past the exact-search size (at 100k chunks,
+    ~59 s to ingest one article on the bot's one thread: bench/ingest_cost.py), though an
+    update that only adds documents leaves every old row where it was. The copy keeps the live
+    snapshot's graph untouched for the questions it is serving; the stored rows are compared,
+    not assumed, so a reordered or changed row always means a fresh build.
+    """
+    if not isinstance(base, faiss.IndexHNSWFlat) or base.d != vectors.shape[1]:
+        return None
+    n_old = int(base.ntotal)
+    graph: Any = base.hnsw
+    if not 0 < n_old <= len(vectors) or graph.nb_neighbors(1) != HNSW_M:
+        return None
+    if not np.array_equal(base.reconstruct_n(0, n_old), vectors[:n_old]):
+        return None
+    copy = faiss.clone_index(base)
+    copy.hnsw.efConstruction = HNSW_EF_CONSTRUCTION  # type: ignore[attr-defined]
+    if n_old < len(vectors):
+        copy.add(np.ascontiguousarray(vectors[n_old:]))
+    log.info("HNSW graph of %d rows extended by %d", n_old, len(vectors) - n_old)
+    return copy
 
 
 def tune_ef_search(index: Any, vectors: Vectors) -> tuple[int, float]:

@@ -152,6 +152,12 @@ class IndexSnapshot:
         return self._second_vectors
 
     @property
+    def search_index(self) -> faiss.Index:
+        """The FAISS index, for the next generation to extend (index/store/ann.py); shared
+        with every reader of this snapshot, so never modified."""
+        return self._index
+
+    @property
     def index_kind(self) -> IndexKind:
         return self.manifest.index_kind
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from index.documents import Chunk, Document, SentenceSpan
@@ -69,6 +70,7 @@ class _Generation:
     second_identity: EmbedderIdentity | None
     second_vectors: Vectors | None
     tokens: ChunkTokens | None
+    base_index: faiss.Index | None  # the live index, to extend rather than rebuild (ann.py)
 
 
 def _remove_stale_before_write(index_dir: Path) -> None:
@@ -84,7 +86,7 @@ def _write_files(
     gen_dir: Path, gen: _Generation, kind: IndexKind
 ) -> tuple[dict[str, float], list[str]]:
     """Every data file of the generation, fsynced; the FAISS params and the files written."""
-    index, params = build_faiss_index(gen.vectors, kind)
+    index, params = build_faiss_index(gen.vectors, kind, extend=gen.base_index)
     write_array(gen_dir / VECTORS_FILE, gen.vectors)
     write_array(gen_dir / SENTENCE_VECTORS_FILE, gen.sentence_vectors)
     files = list(DATA_FILES)
@@ -190,6 +192,7 @@ def write_generation(
     second_identity: EmbedderIdentity | None = None,
     second_vectors: Vectors | None = None,
     tokens: ChunkTokens | None = None,
+    base_index: faiss.Index | None = None,
 ) -> Path:
     """Write a complete new generation, make it live, and delete older ones.
 
@@ -197,7 +200,9 @@ def write_generation(
     `second_identity`, when given) and `sentences[i]` by `sentence_vectors[i]`;
     `stories` maps doc_id -> story id (a doc missing from it is its own story). Returns the new
     generation directory. On any exception the previous generation stays live and the partial
-    directory is removed (or, after a crash, removed by the next write).
+    directory is removed (or, after a crash, removed by the next write). `base_index`: the
+    live generation's search index (never modified), extended instead of rebuilt when it holds
+    exactly the first rows of `vectors`.
     """
     validate_generation(
         identity,
@@ -221,5 +226,6 @@ def write_generation(
         second_identity=second_identity,
         second_vectors=second_vectors,
         tokens=tokens,
+        base_index=base_index,
     )
     return _commit(index_dir, gen, settings)
