@@ -9,8 +9,8 @@ Measured with torch 2.13 (OpenMP build) and faiss-cpu 1.15:
 * `torch.set_num_threads` sets the calling thread's OpenMP/MKL count *and* a process-wide default
   that every other thread takes on its first torch call (it also resizes torch's shared thread
   pool and clears oneDNN's cache). So it is set here, once, before any worker thread runs torch.
-* onnxruntime (the int8 backend, index/onnx_embedder.py) fixes a session's pool when the session
-  is made; it takes the count configured here (`model_threads`).
+* The int8 backend (index/onnx_embedder.py) runs each text on one core and a list of texts on
+  this many workers side by side; it reads the count when it is loaded (`model_threads`).
 * `faiss.omp_set_num_threads` changes the calling thread's OpenMP count only: a count set in the
   main thread never reaches the answer or index threads, which otherwise run with OpenMP's
   default (OMP_NUM_THREADS, else every core). One question's search does use them: an exact
@@ -26,7 +26,7 @@ import threading
 from index.settings import IndexSettings
 
 _faiss_threads: int | None = None  # set by configure_threads; None: the libraries' defaults
-_model_threads: int | None = None  # the same count, for onnxruntime sessions made later
+_model_threads: int | None = None  # the same count, for int8 embedders loaded later
 _applied = threading.local()  # .faiss: the count this thread's OpenMP was given
 
 
@@ -72,6 +72,6 @@ def use_faiss_threads() -> None:
 
 
 def model_threads(settings: IndexSettings) -> int:
-    """Intra-op threads for an onnxruntime session made now: this process's configured count,
-    else a question-answering process's (a session's pool is fixed when it is made)."""
+    """Workers of an int8 embedder loaded now: this process's configured count, else a
+    question-answering process's."""
     return _model_threads if _model_threads is not None else thread_count(settings)

@@ -69,9 +69,9 @@ def extend_hnsw(base: faiss.Index, vectors: Vectors) -> faiss.Index | None:
     """A copy of `base` with the rows of `vectors` past its own added; None unless `base` is an
     HNSW graph of these parameters holding exactly `vectors`' first rows, bit for bit.
 
-    Why: building the graph is most of an update past the exact-search size (at 100k chunks,
-    ~59 s to ingest one article on the bot's one thread: bench/ingest_cost.py), though an
-    update that only adds documents leaves every old row where it was. The copy keeps the live
+    Why: rebuilding the graph cost ~25 s of the 59 s that ingesting one article into 100k chunks
+    took on the bot's one thread (bench/ingest_cost.py), though an update that only adds
+    documents leaves every old row where it was. The copy keeps the live
     snapshot's graph untouched for the questions it is serving; the stored rows are compared,
     not assumed, so a reordered or changed row always means a fresh build.
     """
