@@ -38,6 +38,7 @@ from bench.index_throughput import WIKINEWS
 from index.builder import update_index
 from index.cleaning import clean_document
 from index.documents import Document
+from index.embedder import Embedder
 from index.embedder_loader import load_embedder
 from index.loaders import load_path
 from index.runtime import configure_threads
@@ -63,9 +64,12 @@ def recipe_chunks(docs: list[Document]) -> list[str]:
     return [piece for d in docs for piece in splitter.split_text(d.text)]
 
 
-def sentence_transformer(settings: IndexSettings) -> Any:
-    """The fp32 SentenceTransformer under the torch embedder: the recipe encodes with it."""
-    embedder = load_embedder(settings.model_copy(update={"embedding_backend": "torch"}))
+def sentence_transformer(settings: IndexSettings, loaded: Embedder | None = None) -> Any:
+    """The fp32 SentenceTransformer the recipe encodes with: `loaded`'s own when that is the
+    torch embedder (one model in memory, not two), else a fresh one."""
+    embedder = loaded
+    if not isinstance(embedder, SentenceTransformerEmbedder):
+        embedder = load_embedder(settings.model_copy(update={"embedding_backend": "torch"}))
     assert isinstance(embedder, SentenceTransformerEmbedder)
     return embedder._model
 
@@ -75,17 +79,18 @@ def prepare(docs: list[Document]) -> None:
     base = IndexSettings()
     configure_threads(base, indexing=True)
     second = load_second_embedder(base)
+    loaded: dict[str, Embedder] = {}
     for backend in BACKENDS:
         settings = base.model_copy(
             update={"embedding_backend": backend, "data_dir": WORK / backend}
         )
         t0 = time.perf_counter()
-        embedder = load_embedder(settings)
+        loaded[backend] = embedder = load_embedder(settings)
         report = update_index(settings, embedder, docs, second_embedder=second, progress=False)
         print(f"{backend}: {report.total_chunks} chunks, {time.perf_counter() - t0:.0f} s")
     vectors = WORK / f"recipe-{len(docs)}.npy"
     if not vectors.is_file():
-        model = sentence_transformer(base)
+        model = sentence_transformer(base, loaded["torch"])
         chunks = recipe_chunks(docs)
         v = model.encode(chunks, normalize_embeddings=True, show_progress_bar=False)
         np.save(vectors, np.ascontiguousarray(v, dtype=np.float32), allow_pickle=False)
@@ -108,7 +113,7 @@ def measure(backend: str, questions: list[str], n_docs: int, passes: int) -> dic
     engine = AnswerEngine.from_settings(
         settings, RagSettings(), embedder=embedder, second_embedder=second
     )
-    fp32 = sentence_transformer(settings)
+    fp32 = sentence_transformer(settings, embedder)
     recipe_vectors = np.load(WORK / f"recipe-{n_docs}.npy", allow_pickle=False)
     index = faiss.IndexFlatIP(recipe_vectors.shape[1])
     index.add(recipe_vectors)

@@ -1,7 +1,7 @@
 """`Embedder` over the provisioned e5 as an int8 onnxruntime graph (index/int8_provision.py).
 
 Why: embedding is most of indexing and the fp32 encoder already runs near the CPU's fp32 peak;
-int8 weights with VNNI kernels run 2-2.7x as many passages per second, and a question in a
+as run here the int8 graph embeds 3.7-3.9x as many passages per second and a question in a
 quarter of the time, with vectors at cosine >= 0.99 of fp32's (bench/int8_encoder.py). Its
 vectors still differ from fp32's, so the identity names its own backend and an index built by
 one backend refuses the other.
@@ -31,16 +31,15 @@ class OnnxEmbedder:
     """`TokenEmbedder` over an exported graph with outputs (last layer, token layer).
 
     One session serves every thread (onnxruntime's `run` is thread-safe and lets go of the
-    GIL). It runs each text on one core, and a list of texts on `threads` workers at once:
-    on 2 cores, 2 single-threaded runs side by side embed 150-155 passages/s against 114-116
-    for one run on a 2-thread pool (per-text matrices are too small to split well), while a
-    question alone takes 4.6 ms on one core (3.5 ms on two).
+    GIL). It runs each text on one core, and a list of texts on `threads` workers at once.
 
     Each text runs alone, not in batches, because dynamic quantisation scales activations per
-    tensor: batch mates (and their padding) would move a text's vector (cosine down to 0.994
-    between batches of 1 and 32 on real chunks), so the same text would embed differently in
-    an incremental update than in a rebuild. Alone it also pads nothing: 115 against 96
-    passages/s on 256 real chunk texts, 2 threads.
+    tensor: batch mates (and their padding) move a text's vector, so the same text would embed
+    differently in an incremental update than in a rebuild. `bench/int8_encoder.py --layouts`
+    (256 real chunk texts, 2 cores, 2026-12-07): 2 single-threaded workers 119 passages/s,
+    padded batches of 32 on a 2-thread session 86 (cosine to the lone vectors down to 0.994),
+    one by one on a 2-thread session 70 (per-text matrices are too small to split well); a
+    question 5.0 ms on one thread, 5.9 ms on two.
     """
 
     def __init__(
@@ -71,6 +70,11 @@ class OnnxEmbedder:
         self._identity = EmbedderIdentity(model=model_name, backend=INT8_BACKEND, dim=dim)
         self._workers = max(1, threads)
         self._query_prefix, self._passage_prefix = text_prefixes(model_name)
+        # Leading tokens a text's states drop: <s> and its prefix's own tokens.
+        self._skip = {
+            p: 1 + len(self._tokenizer.encode(p.strip(), add_special_tokens=False).ids)
+            for p in (self._query_prefix, self._passage_prefix)
+        }
         self.texts_encoded = 0
 
     @property
@@ -101,7 +105,7 @@ class OnnxEmbedder:
         states: list[TokenStates] = [np.zeros((0, dim), dtype=np.float32)] * len(texts)
         if not texts:
             return vectors, states
-        skip = 1 + len(self._tokenizer.encode(prefix.strip(), add_special_tokens=False).ids)
+        skip = self._skip[prefix]
         encodings = self._tokenizer.encode_batch([prefix + t for t in texts])
 
         def run(i: int) -> None:
