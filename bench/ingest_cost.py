@@ -45,6 +45,7 @@ from bench.query_latency import (
 from index.builder import update_index, with_content_hash
 from index.chunking import passage_text
 from index.cleaning import clean_document
+from index.dedup import story_groups
 from index.documents import Document
 from index.embedder import EmbedderIdentity
 from index.embedder_loader import load_embedder
@@ -90,15 +91,17 @@ def build_base(
     embedded = list(dict.fromkeys(c.text for c in chunks))[:real]
     vectors, tokens = real_vectors([passage_text(title_of[t], t) for t in embedded], settings)
     all_vectors = vectors_for(chunks, dict(zip(embedded, vectors, strict=True)))
+    stories, shingles = story_groups(docs, None)  # as update_index would have stored them
     write_generation(
         settings.index_dir,
         identity,
         docs,
         chunks,
         all_vectors,
-        {},
+        stories,
         settings,
         tokens=tokens_for(chunks, {t: i for i, t in enumerate(embedded)}, tokens),
+        shingles=shingles,
         **sentence_args(docs, chunks, all_vectors),
     )
 

@@ -30,17 +30,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.chunking import chunk_document, passage_text
-from index.dedup import near_duplicate_groups
+from index.dedup import story_groups
 from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import Embedder, EmbedderIdentity, TokenEmbedder, Vectors
 from index.embedding_pass import ChunkCoder, code_tokens, embed_texts, reused_vectors
 from index.errors import IndexMissingError, OutdatedIndexError
 from index.settings import IndexSettings
 from index.store import IndexSnapshot, read_documents, write_generation, writer_lock
-from index.tokens import (
-    TOKEN_LAYER,
-    ChunkTokens,
-)
+from index.tokens import TOKEN_LAYER, ChunkTokens
 from nlp.sentences import split_sentences
 
 log = logging.getLogger(__name__)
@@ -383,20 +380,24 @@ def _write(
     old: IndexSnapshot | None,
 ) -> Path:
     """Group near-duplicates into stories and write the new generation (the live one's search
-    index extended where the update only appended rows)."""
+    index extended, and its stories kept, where the update only appended rows)."""
+    stories, shingles = story_groups(
+        layout.documents, old.indexed_stories() if old is not None else None
+    )
     return write_generation(
         settings.index_dir,
         identity,
         layout.documents,
         layout.chunks,
         embedded.vectors,
-        near_duplicate_groups(layout.documents),
+        stories,
         settings,
         sentences=layout.sentences,
         sentence_vectors=embedded.sentence_vectors,
         second_identity=second.identity,
         second_vectors=second.vectors,
         tokens=embedded.tokens,
+        shingles=shingles,
         base_index=old.search_index if old is not None else None,
     )
 

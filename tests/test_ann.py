@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from index.store import ann
 from index.store.ann import IndexKind, build_faiss_index, extend_hnsw, search
 
 
@@ -46,3 +47,14 @@ def test_hnsw_is_extended_only_over_its_own_rows() -> None:
     assert extend_hnsw(flat, vectors) is None
     rebuilt, _ = build_faiss_index(changed, "hnsw", extend=base)  # falls back to a build
     assert search(rebuilt, changed[10:11], 1)[0][0][0] == 10
+
+
+def test_exact_top_k_over_row_blocks_matches_a_full_sort(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((50, 8)).astype(np.float32)
+    queries = rng.standard_normal((6, 8)).astype(np.float32)
+    monkeypatch.setattr(ann, "_EXACT_BLOCK_ROWS", 7)  # several blocks, one of them short
+    found = ann._exact_top_k(vectors, queries, 5)
+    want = np.argsort(-(queries @ vectors.T), axis=1)[:, :5]
+    assert [sorted(r) for r in found.tolist()] == [sorted(r) for r in want.tolist()]
+    assert ann._exact_top_k(vectors[:3], queries, 3).shape == (6, 3)  # fewer rows than a block

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from index import dedup
 from index.builder import UpdateReport, plan_update, update_index, with_content_hash
 from index.chunking import chunk_document
 from index.documents import Document, SentenceSpan
@@ -480,3 +481,29 @@ def test_an_update_that_only_adds_extends_the_approximate_index(
     assert "extended" not in caplog.text
     final = IndexSnapshot.load(settings.index_dir)
     assert final.search(final.vectors[0], k=1)[0][0][0] == 0
+
+
+def test_an_update_that_only_adds_shingles_only_the_new_documents(
+    tmp_path: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path)
+    run(settings, embedder, DOCS[:3])
+    shingled: list[str] = []
+    real = dedup.document_shingles
+
+    def counting(doc: Document) -> frozenset[int]:
+        shingled.append(doc.doc_id)
+        return real(doc)
+
+    monkeypatch.setattr(dedup, "document_shingles", counting)
+    repost = replace(DOCS[1], doc_id="a-repost", source="feed/a-repost", title="Re: news")
+    run(settings, embedder, [repost, DOCS[3]])
+    assert shingled == ["a-repost", DOCS[3].doc_id]
+    snap = IndexSnapshot.load(settings.index_dir)
+    assert snap.story_of(DOCS[1].doc_id) == [DOCS[1].doc_id, "a-repost"]
+    assert snap.story_ids[DOCS[1].doc_id] == "a-repost"  # the smaller id names the story
+
+    shingled.clear()
+    run(settings, embedder, [replace(DOCS[0], title="A new title")])  # an edit: all regrouped
+    assert shingled == [DOCS[0].doc_id]  # ... from the stored shingles of the others
+    assert IndexSnapshot.load(settings.index_dir).story_ids == snap.story_ids

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from index.cleaning import clean_document
-from index.dedup import near_duplicate_groups
+from index.dedup import (
+    MAX_POSTINGS,
+    DocShingles,
+    IndexedStories,
+    document_shingles,
+    near_duplicate_groups,
+    story_groups,
+)
 from index.documents import Document, RawDocument
 from index.settings import REPO_ROOT
 
@@ -81,3 +90,88 @@ def test_short_texts_need_jaccard_not_containment() -> None:
         [doc("a", "Mayor opens bridge"), doc("b", "Mayor opens bridge over the river at last")]
     )
     assert groups["b"] == "b"
+
+
+THIRD = (
+    "Heavy snow closed two mountain passes overnight, and road crews worked until dawn to clear "
+    "the main highway. Police asked drivers to stay at home unless their journey was urgent. "
+    "Several villages were cut off for hours, and a bus with forty passengers was stuck near the "
+    "summit before a snowplough reached it. Forecasters expect more snow on Sunday."
+)
+
+
+def _variants() -> list[Document]:
+    """Stories, re-posts of them and a document bridging two groups, in arrival order."""
+    return [
+        doc("n-story", STORY),
+        doc("m-other", OTHER),
+        doc("k-repost", "Breaking.\n\n" + STORY.replace("Monday", "Tuesday")),
+        doc("z-third", THIRD),
+        doc("q-both", STORY + "\n\n" + OTHER),  # holds both stories: joins their groups
+        doc("b-third-again", THIRD.replace("Sunday", "Saturday") + " Photo: agency."),
+    ]
+
+
+def test_an_appending_update_groups_as_grouping_everything_does() -> None:
+    docs = _variants()
+    for cut in range(len(docs) + 1):
+        before = docs[:cut]
+        stories, shingles = story_groups(before, None)
+        old = IndexedStories(before, stories, shingles)
+        groups, after = story_groups(docs, old)
+        assert groups == near_duplicate_groups(docs), cut
+        assert [after.of(i) for i in range(len(docs))] == [document_shingles(d) for d in docs]
+    assert near_duplicate_groups(docs) == {
+        "n-story": "k-repost",
+        "m-other": "k-repost",
+        "k-repost": "k-repost",
+        "q-both": "k-repost",
+        "z-third": "b-third-again",
+        "b-third-again": "b-third-again",
+    }
+
+
+def test_an_edited_or_removed_document_regroups_the_rest() -> None:
+    docs = _variants()
+    stories, shingles = story_groups(docs, None)
+    old = IndexedStories(docs, stories, shingles)
+    edited = [d if d.doc_id != "q-both" else doc("q-both", THIRD) for d in docs]
+    regrouped = story_groups(edited, old)[0]
+    assert regrouped == near_duplicate_groups(edited)
+    assert (regrouped["m-other"], regrouped["q-both"]) == ("m-other", "b-third-again")
+    removed = [d for d in docs if d.doc_id != "q-both"]
+    assert story_groups(removed, old)[0] == near_duplicate_groups(removed)
+    assert story_groups(removed, old)[0]["m-other"] == "m-other"
+
+
+def test_stored_shingles_are_reused_only_for_unchanged_text() -> None:
+    docs = _variants()
+    _, shingles = story_groups(docs, None)
+    assert shingles.problem(len(docs)) is None
+    assert [shingles.of(i) for i in range(len(docs))] == [document_shingles(d) for d in docs]
+    # Stored shingles that disagree with the texts show which path read them.
+    swapped = DocShingles.of_sets([document_shingles(doc("x", OTHER))] * len(docs))
+    old = IndexedStories(docs, near_duplicate_groups(docs), swapped)
+    retitled = [replace(docs[0], title="Other title"), *docs[1:]]
+    _, out = story_groups(retitled, old)
+    assert out.of(0) == document_shingles(retitled[0])
+    assert out.of(1) == swapped.of(1)
+
+
+def test_boilerplate_shared_by_many_documents_proposes_no_pairs_when_appending() -> None:
+    footer = (
+        " Read more news from the district on our website every day, and follow us on social "
+        "networks for photos and video."
+    )
+    n = MAX_POSTINGS + 10
+    many = [doc(f"d{i:04d}", f"Note {i}: the item number {i} is here." + footer) for i in range(n)]
+    late = doc("e-late", STORY + footer)
+    copy = doc("f-copy", STORY + footer)
+    docs = [*many, late, copy]
+    stories, shingles = story_groups(docs[:n], None)
+    appended = story_groups(docs, IndexedStories(docs[:n], stories, shingles))[0]
+    assert appended == near_duplicate_groups(docs)
+    assert appended["f-copy"] == appended["e-late"] == "e-late"  # the footer proposed nothing
+    # Notes sharing the footer group while its posting is short, and not after.
+    first, last = many[0].doc_id, many[MAX_POSTINGS].doc_id
+    assert appended[last] == first and appended[many[MAX_POSTINGS + 1].doc_id] != first

@@ -27,6 +27,7 @@ HNSW_EF_CANDIDATES = (64, 128, 256, 512)
 TARGET_RECALL_AT_10 = 0.95
 _TUNING_QUERIES = 200
 _TUNING_SEED = 1234
+_EXACT_BLOCK_ROWS = 65536
 
 SearchHits = list[list[tuple[int, float]]]
 
@@ -106,9 +107,7 @@ def tune_ef_search(index: Any, vectors: Vectors) -> tuple[int, float]:
     )
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     queries = np.ascontiguousarray(queries, dtype=np.float32)
-    exact = faiss.IndexFlatIP(dim)
-    exact.add(vectors)
-    truth = exact.search(queries, k)[1]
+    truth = _exact_top_k(vectors, queries, k)
     recall = 0.0
     for ef in HNSW_EF_CANDIDATES:
         index.hnsw.efSearch = ef
@@ -121,6 +120,25 @@ def tune_ef_search(index: Any, vectors: Vectors) -> tuple[int, float]:
             return ef, recall
     log.warning("HNSW recall@10 %.3f below target even at efSearch=%d", recall, ef)
     return HNSW_EF_CANDIDATES[-1], recall
+
+
+def _exact_top_k(vectors: Vectors, queries: Vectors, k: int) -> npt.NDArray[np.int64]:
+    """Rows of the k best inner products per query (unordered), by blocks of rows.
+
+    Why not an exact FAISS index: its k-best selection made the 200 tuning searches over 100k
+    rows take 1.5-1.8 s on one thread, three times a matrix product and a partial sort."""
+    scores = np.zeros((len(queries), 0), dtype=np.float32)
+    rows = np.zeros((len(queries), 0), dtype=np.int64)
+    for start in range(0, len(vectors), _EXACT_BLOCK_ROWS):
+        block = np.asarray(vectors[start : start + _EXACT_BLOCK_ROWS], dtype=np.float32)
+        block_rows = np.arange(start, start + len(block), dtype=np.int64)
+        scores = np.concatenate([scores, queries @ block.T], axis=1)
+        rows = np.concatenate([rows, np.broadcast_to(block_rows, (len(queries), len(block)))], 1)
+        if scores.shape[1] > k:
+            keep = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+            scores = np.take_along_axis(scores, keep, axis=1)
+            rows = np.take_along_axis(rows, keep, axis=1)
+    return rows
 
 
 def write_faiss(path: Path, index: faiss.Index) -> None:

@@ -1,6 +1,6 @@
 """The generation's arrays on disk (`.npy`, never pickled): chunk, sentence and second-channel
-vectors and the token files, plus the fsync and checksum helpers every written file goes
-through."""
+vectors, the token files and the documents' shingles, plus the fsync and checksum helpers
+every written file goes through."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from index.dedup import DocShingles
 from index.embedder import Vectors
 from index.store.layout import (
+    SHINGLE_OFFSETS_FILE,
+    SHINGLES_FILE,
     TOKEN_CODEBOOK_FILE,
     TOKEN_CODES_FILE,
     TOKEN_OFFSETS_FILE,
@@ -79,6 +82,11 @@ def write_tokens(gen_dir: Path, tokens: ChunkTokens) -> None:
     write_array(gen_dir / TOKEN_CODEBOOK_FILE, np.ascontiguousarray(tokens.codec.codebook))
 
 
+def write_shingles(gen_dir: Path, shingles: DocShingles) -> None:
+    write_array(gen_dir / SHINGLES_FILE, np.ascontiguousarray(shingles.values))
+    write_array(gen_dir / SHINGLE_OFFSETS_FILE, np.ascontiguousarray(shingles.offsets))
+
+
 def load_vectors(gen_dir: Path, name: str, rows: int, dim: int) -> Vectors:
     """A read-only, memory-mapped (rows, dim) float32 array (CorruptIndexError otherwise)."""
     try:
@@ -117,3 +125,15 @@ def load_tokens(gen_dir: Path, manifest: Manifest) -> ChunkTokens:
     if problem is not None:
         raise corrupt(gen_dir, problem)
     return tokens
+
+
+def load_shingles(gen_dir: Path, manifest: Manifest) -> DocShingles:
+    """The documents' shingles (values memory-mapped: only an update reads them)."""
+    shingles = DocShingles(
+        values=_load_array(gen_dir, SHINGLES_FILE, mmap=True),
+        offsets=np.array(_load_array(gen_dir, SHINGLE_OFFSETS_FILE, mmap=False)),
+    )
+    problem = shingles.problem(manifest.n_documents)
+    if problem is not None:
+        raise corrupt(gen_dir, problem)
+    return shingles

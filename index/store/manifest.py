@@ -6,7 +6,8 @@ Format history: 2 added sentence vectors and the `sentences` table (a format-1 i
 `--rebuild`); the optional second channel (`second_embedder`, `use_vectors.npy`) was added within
 format 2: absent = none. 3: chunk vectors embed "title\\ntext" (`passage_text`) and token states
 may be stored; an older generation is re-embedded by the next `newsbot index`
-(OutdatedIndexError).
+(OutdatedIndexError). The documents' shingles (`shingles.npy`, `shingle_offsets.npy`,
+index/dedup.py) were added within format 3: absent = regrouped from the texts.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from index.store.layout import (
     DATA_FILES,
     MANIFEST_FILE,
     SECOND_VECTORS_FILE,
+    SHINGLE_FILES,
     TOKEN_FILES,
     corrupt,
     read_current,
@@ -110,10 +112,12 @@ class Manifest(_Strict):
             raise ValueError(f"{SECOND_VECTORS_FILE} is listed without a second embedder")
         if tokens is None and any(name in raw for name in TOKEN_FILES):
             raise ValueError("token files are listed without a token layer")
+        shingles = any(name in raw for name in SHINGLE_FILES)  # optional, both or neither
         expected = [
             *DATA_FILES,
             *([SECOND_VECTORS_FILE] if second is not None else []),
             *(TOKEN_FILES if tokens is not None else ()),
+            *(SHINGLE_FILES if shingles else ()),
         ]
         missing = [name for name in expected if name not in raw]
         if missing:
@@ -127,6 +131,10 @@ class Manifest(_Strict):
     @property
     def second_identity(self) -> EmbedderIdentity | None:
         return None if self.second_embedder is None else self.second_embedder.identity()
+
+    @property
+    def has_shingles(self) -> bool:
+        return all(name in self.files for name in SHINGLE_FILES)
 
     @property
     def token_layer(self) -> int | None:

@@ -13,11 +13,12 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
+from index.dedup import DocShingles, IndexedStories
 from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import EmbedderIdentity, Vectors
 from index.errors import CorruptIndexError
 from index.store.ann import IndexKind, SearchHits, read_faiss, search
-from index.store.arrays import load_tokens, load_vectors, verify_files
+from index.store.arrays import load_shingles, load_tokens, load_vectors, verify_files
 from index.store.layout import (
     SECOND_VECTORS_FILE,
     SENTENCE_VECTORS_FILE,
@@ -43,6 +44,7 @@ class _Loaded:
     index: faiss.Index
     second_vectors: Vectors | None
     tokens: ChunkTokens | None
+    shingles: DocShingles | None
 
 
 def _load_generation(
@@ -60,6 +62,7 @@ def _load_generation(
         load_vectors(gen_dir, SECOND_VECTORS_FILE, n, second.dim) if second is not None else None
     )
     tokens = load_tokens(gen_dir, manifest) if manifest.token_layer is not None else None
+    shingles = load_shingles(gen_dir, manifest) if manifest.has_shingles else None
     index = read_faiss(gen_dir, manifest.index_kind, manifest.index_params, n, dim)
     documents, story_ids, chunks, sentences = read_sqlite(gen_dir, n, manifest.n_sentences)
     if len(documents) != manifest.n_documents:
@@ -75,6 +78,7 @@ def _load_generation(
         index,
         second_vectors,
         tokens,
+        shingles,
     )
 
 
@@ -93,6 +97,7 @@ class IndexSnapshot:
         self.tokens = loaded.tokens  # coded token states per chunk (None: not stored)
         self._index = loaded.index
         self._story_ids = loaded.story_ids
+        self._shingles = loaded.shingles
         self._row_of = {c.chunk_id: row for row, c in enumerate(self.chunks)}
         self._doc_rows: dict[str, list[int]] = {}
         for row, c in enumerate(self.chunks):
@@ -165,6 +170,11 @@ class IndexSnapshot:
     def story_ids(self) -> Mapping[str, str]:
         """doc_id -> story id."""
         return self._story_ids
+
+    def indexed_stories(self) -> IndexedStories:
+        """The documents in index order with their stories and shingles, for the next update's
+        grouping (index/dedup.py)."""
+        return IndexedStories(list(self.documents.values()), self._story_ids, self._shingles)
 
     def __len__(self) -> int:
         return len(self.chunks)

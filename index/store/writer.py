@@ -17,18 +17,27 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from index.dedup import DocShingles
 from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import EmbedderIdentity, Vectors
 from index.errors import CorruptIndexError, IndexMissingError
 from index.settings import IndexSettings
 from index.store.ann import IndexKind, build_faiss_index, choose_index_kind, write_faiss
-from index.store.arrays import file_digest, fsync_dir, fsync_file, write_array, write_tokens
+from index.store.arrays import (
+    file_digest,
+    fsync_dir,
+    fsync_file,
+    write_array,
+    write_shingles,
+    write_tokens,
+)
 from index.store.layout import (
     DATA_FILES,
     FAISS_FILE,
     MANIFEST_FILE,
     SECOND_VECTORS_FILE,
     SENTENCE_VECTORS_FILE,
+    SHINGLE_FILES,
     SQLITE_FILE,
     TOKEN_FILES,
     VECTORS_FILE,
@@ -70,6 +79,7 @@ class _Generation:
     second_identity: EmbedderIdentity | None
     second_vectors: Vectors | None
     tokens: ChunkTokens | None
+    shingles: DocShingles | None
     base_index: faiss.Index | None  # the live index, to extend rather than rebuild (ann.py)
 
 
@@ -99,6 +109,9 @@ def _write_files(
     if gen.tokens is not None:
         write_tokens(gen_dir, gen.tokens)
         files.extend(TOKEN_FILES)
+    if gen.shingles is not None:
+        write_shingles(gen_dir, gen.shingles)
+        files.extend(SHINGLE_FILES)
     write_faiss(gen_dir / FAISS_FILE, index)
     fsync_file(gen_dir / FAISS_FILE)
     write_sqlite(gen_dir / SQLITE_FILE, gen.documents, gen.chunks, gen.sentences, gen.stories)
@@ -192,6 +205,7 @@ def write_generation(
     second_identity: EmbedderIdentity | None = None,
     second_vectors: Vectors | None = None,
     tokens: ChunkTokens | None = None,
+    shingles: DocShingles | None = None,
     base_index: faiss.Index | None = None,
 ) -> Path:
     """Write a complete new generation, make it live, and delete older ones.
@@ -200,7 +214,8 @@ def write_generation(
     `second_identity`, when given) and `sentences[i]` by `sentence_vectors[i]`;
     `stories` maps doc_id -> story id (a doc missing from it is its own story). Returns the new
     generation directory. On any exception the previous generation stays live and the partial
-    directory is removed (or, after a crash, removed by the next write). `base_index`: the
+    directory is removed (or, after a crash, removed by the next write). `shingles`: the
+    documents' shingles in `documents` order, for the next update's grouping. `base_index`: the
     live generation's search index (never modified), extended instead of rebuilt when it holds
     exactly the first rows of `vectors`.
     """
@@ -215,6 +230,10 @@ def write_generation(
         second_vectors,
         tokens,
     )
+    if shingles is not None:
+        problem = shingles.problem(len(documents))
+        if problem is not None:
+            raise ValueError(problem)
     gen = _Generation(
         identity=identity,
         documents=documents,
@@ -226,6 +245,7 @@ def write_generation(
         second_identity=second_identity,
         second_vectors=second_vectors,
         tokens=tokens,
+        shingles=shingles,
         base_index=base_index,
     )
     return _commit(index_dir, gen, settings)
