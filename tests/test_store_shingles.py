@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from index.dedup import DocShingles, document_shingles, story_groups
@@ -20,10 +22,13 @@ from tests.test_store import (
 )
 
 
-def write_with_shingles(tmp_path: Path, n_docs: int = 4) -> Path:
+def write_with_shingles(
+    tmp_path: Path, n_docs: int = 4, shingles: DocShingles | Literal["own"] | None = "own"
+) -> Path:
+    """A generation of `make_corpus(n_docs)` with its own shingles, or with `shingles`."""
     settings = settings_for(tmp_path)
     docs, chunks = make_corpus(n_docs)
-    stories, shingles = story_groups(docs, None)
+    stories, own = story_groups(docs, None)
     sentences = make_sentences(chunks)
     return write_generation(
         settings.index_dir,
@@ -35,7 +40,7 @@ def write_with_shingles(tmp_path: Path, n_docs: int = 4) -> Path:
         settings,
         sentences=sentences,
         sentence_vectors=unit_vectors(len(sentences), 8),
-        shingles=shingles,
+        shingles=own if shingles == "own" else shingles,
     )
 
 
@@ -51,24 +56,12 @@ def test_shingles_round_trip_in_document_order(tmp_path: Path) -> None:
 
 
 def test_a_generation_without_shingles_loads_without_them(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
-    docs, chunks = make_corpus(2)
-    sentences = make_sentences(chunks)
-    write_generation(
-        settings.index_dir,
-        IDENTITY,
-        docs,
-        chunks,
-        unit_vectors(len(chunks)),
-        {},
-        settings,
-        sentences=sentences,
-        sentence_vectors=unit_vectors(len(sentences), 8),
-    )
-    assert IndexSnapshot.load(settings.index_dir).indexed_stories().shingles is None
+    write_with_shingles(tmp_path, 2, shingles=None)
+    snap = IndexSnapshot.load(settings_for(tmp_path).index_dir)
+    assert snap.indexed_stories().shingles is None
 
 
-def _rewrite(gen: Path, name: str, array: np.ndarray) -> None:  # type: ignore[type-arg]
+def _rewrite(gen: Path, name: str, array: npt.NDArray[Any]) -> None:
     np.save(gen / name, array, allow_pickle=False)
     manifest = json.loads((gen / "manifest.json").read_text())
     digest = file_digest(gen / name)
@@ -85,9 +78,7 @@ def _rewrite(gen: Path, name: str, array: np.ndarray) -> None:  # type: ignore[t
     ],
 )
 def test_inconsistent_shingles_are_corruption(
-    tmp_path: Path,
-    name: str,
-    array: np.ndarray,  # type: ignore[type-arg]
+    tmp_path: Path, name: str, array: npt.NDArray[Any]
 ) -> None:
     gen = write_with_shingles(tmp_path)
     _rewrite(gen, name, array)
@@ -105,20 +96,8 @@ def test_one_shingle_file_without_the_other_is_corruption(tmp_path: Path) -> Non
 
 
 def test_shingles_for_other_documents_are_rejected_before_writing(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
-    docs, chunks = make_corpus(3)
-    sentences = make_sentences(chunks)
+    docs, _ = make_corpus(3)
     with pytest.raises(ValueError, match="shingle"):
-        write_generation(
-            settings.index_dir,
-            IDENTITY,
-            docs,
-            chunks,
-            unit_vectors(len(chunks)),
-            {},
-            settings,
-            sentences=sentences,
-            sentence_vectors=unit_vectors(len(sentences), 8),
-            shingles=DocShingles.of_sets([document_shingles(docs[0])]),
-        )
-    assert not settings.index_dir.exists() or not any(settings.index_dir.glob("gen-*"))
+        write_with_shingles(tmp_path, 3, DocShingles.of_sets([document_shingles(docs[0])]))
+    index_dir = settings_for(tmp_path).index_dir
+    assert not index_dir.exists() or not any(index_dir.glob("gen-*"))
