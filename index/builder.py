@@ -398,7 +398,7 @@ def _write(
         second_vectors=second.vectors,
         tokens=embedded.tokens,
         shingles=shingles,
-        base_index=old.search_index if old is not None else None,
+        base_index=old.live_index if old is not None else None,
     )
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from index.store import ann
-from index.store.ann import IndexKind, build_faiss_index, extend_hnsw, search
+from index.store.ann import IndexKind, LiveIndex, build_faiss_index, extend_hnsw, search
 
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
@@ -32,8 +32,9 @@ def _unit(n: int, seed: int = 3) -> np.ndarray:
 
 def test_hnsw_is_extended_only_over_its_own_rows() -> None:
     vectors = _unit(1200)
-    base, _ = build_faiss_index(vectors[:1000], "hnsw")
-    grown, params = build_faiss_index(vectors, "hnsw", extend=base)
+    base, base_params = build_faiss_index(vectors[:1000], "hnsw")
+    live = LiveIndex(base, base_params)
+    grown, params = build_faiss_index(vectors, "hnsw", extend=live)
     assert base.ntotal == 1000  # the live index is copied, never changed
     assert grown.ntotal == 1200 and params["measured_recall_at_10"] >= 0.95
     assert [search(grown, vectors[[5, 1100]], 1)[i][0][0] for i in (0, 1)] == [5, 1100]
@@ -45,7 +46,7 @@ def test_hnsw_is_extended_only_over_its_own_rows() -> None:
     assert extend_hnsw(base, vectors[:900]) is None  # fewer rows than the graph holds
     flat, _ = build_faiss_index(vectors[:1000], "flat")
     assert extend_hnsw(flat, vectors) is None
-    rebuilt, _ = build_faiss_index(changed, "hnsw", extend=base)  # falls back to a build
+    rebuilt, _ = build_faiss_index(changed, "hnsw", extend=live)  # falls back to a build
     assert search(rebuilt, changed[10:11], 1)[0][0][0] == 10
 
 
@@ -58,3 +59,31 @@ def test_exact_top_k_over_row_blocks_matches_a_full_sort(monkeypatch: pytest.Mon
     want = np.argsort(-(queries @ vectors.T), axis=1)[:, :5]
     assert [sorted(r) for r in found.tolist()] == [sorted(r) for r in want.tolist()]
     assert ann._exact_top_k(vectors[:3], queries, 3).shape == (6, 3)  # fewer rows than a block
+
+
+def test_a_slightly_grown_graph_keeps_its_tuning_and_a_grown_one_is_retuned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vectors = _unit(1500)
+    n = 1000
+    base, params = build_faiss_index(vectors[:n], "hnsw")
+    assert params["tuned_rows"] == n
+    tuned: list[int] = []
+    real = ann.tune_ef_search
+
+    def counting(index: object, rows: np.ndarray) -> tuple[int, float]:
+        tuned.append(len(rows))
+        return real(index, rows)
+
+    monkeypatch.setattr(ann, "tune_ef_search", counting)
+    few = n + max(1, int(n * ann.RETUNE_GROWTH) // 2)
+    grown, kept = build_faiss_index(vectors[:few], "hnsw", extend=LiveIndex(base, params))
+    assert tuned == [] and kept["tuned_rows"] == n and kept["ef_search"] == params["ef_search"]
+    assert grown.hnsw.efSearch == int(params["ef_search"])
+    many = int(n * (1 + ann.RETUNE_GROWTH)) + 1
+    _, retuned = build_faiss_index(vectors[:many], "hnsw", extend=LiveIndex(grown, kept))
+    assert tuned == [many] and retuned["tuned_rows"] == many
+    # A manifest written before tuned sizes were recorded: tuned again.
+    old = {k: v for k, v in params.items() if k != "tuned_rows"}
+    build_faiss_index(vectors[:few], "hnsw", extend=LiveIndex(base, old))
+    assert tuned == [many, few]

@@ -17,7 +17,7 @@ from index.dedup import DocShingles, IndexedStories
 from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import EmbedderIdentity, Vectors
 from index.errors import CorruptIndexError
-from index.store.ann import IndexKind, SearchHits, read_faiss, search
+from index.store.ann import IndexKind, LiveIndex, SearchHits, read_faiss, search
 from index.store.arrays import load_shingles, load_tokens, load_vectors, verify_files
 from index.store.layout import (
     SECOND_VECTORS_FILE,
@@ -157,10 +157,10 @@ class IndexSnapshot:
         return self._second_vectors
 
     @property
-    def search_index(self) -> faiss.Index:
-        """The FAISS index, for the next generation to extend (index/store/ann.py); shared
-        with every reader of this snapshot, so never modified."""
-        return self._index
+    def live_index(self) -> LiveIndex:
+        """The FAISS index and its parameters, for the next generation to extend
+        (index/store/ann.py); shared with every reader of this snapshot, so never modified."""
+        return LiveIndex(self._index, self.manifest.index_params)
 
     @property
     def index_kind(self) -> IndexKind:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from index.dedup import DocShingles
@@ -22,7 +21,13 @@ from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import EmbedderIdentity, Vectors
 from index.errors import CorruptIndexError, IndexMissingError
 from index.settings import IndexSettings
-from index.store.ann import IndexKind, build_faiss_index, choose_index_kind, write_faiss
+from index.store.ann import (
+    IndexKind,
+    LiveIndex,
+    build_faiss_index,
+    choose_index_kind,
+    write_faiss,
+)
 from index.store.arrays import (
     file_digest,
     fsync_dir,
@@ -80,7 +85,7 @@ class _Generation:
     second_vectors: Vectors | None
     tokens: ChunkTokens | None
     shingles: DocShingles | None
-    base_index: faiss.Index | None  # the live index, to extend rather than rebuild (ann.py)
+    base_index: LiveIndex | None  # the live index, to extend rather than rebuild (ann.py)
 
 
 def _remove_stale_before_write(index_dir: Path) -> None:
@@ -206,7 +211,7 @@ def write_generation(
     second_vectors: Vectors | None = None,
     tokens: ChunkTokens | None = None,
     shingles: DocShingles | None = None,
-    base_index: faiss.Index | None = None,
+    base_index: LiveIndex | None = None,
 ) -> Path:
     """Write a complete new generation, make it live, and delete older ones.
 
