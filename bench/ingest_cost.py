@@ -12,9 +12,10 @@ ids past the distinct ones; real e5 vectors and token codes for the first `--rea
 noisy copies for the rest), written with the configured embedder's identity so that the update
 accepts them. The articles added are real Wikinews articles under new ids, embedded for real by
 the configured backend (`NEWSBOT_EMBEDDING_BACKEND`), without the second (USE) channel, which
-the base does not have either.
+the base does not have either. Like the bot, each update is handed the snapshot of the live
+generation that the engine holds (`--reload`: the update loads it itself, as before).
 
-    .venv/bin/python bench/ingest_cost.py [--sizes 1000 10000 100000] [--real 3000]
+    .venv/bin/python bench/ingest_cost.py [--sizes 1000 10000 100000] [--real 3000] [--reload]
 
 1M chunks (`--sizes 1000000`) was not run: at the 13.3 KB of disk and 10.7 KB of RAM per chunk
 bench/query_latency.py measures at 100k, an update holding the live generation and the new one
@@ -42,7 +43,7 @@ from bench.query_latency import (
     tokens_for,
     vectors_for,
 )
-from index.builder import update_index, with_content_hash
+from index.builder import update_index
 from index.chunking import passage_text
 from index.cleaning import clean_document
 from index.dedup import story_groups
@@ -52,7 +53,8 @@ from index.embedder_loader import load_embedder
 from index.loaders import load_path
 from index.runtime import configure_threads
 from index.settings import REPO_ROOT, IndexSettings
-from index.store import write_generation
+from index.store import IndexSnapshot, write_generation
+from index.update_plan import with_content_hash
 
 ADDS = (1, 100)
 
@@ -110,6 +112,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--real", type=int, default=3000)
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="let update_index load the live generation itself, as before the bot passed its own",
+    )
     args = parser.parse_args()
 
     base_settings = IndexSettings()
@@ -127,11 +134,16 @@ def main() -> None:
             build_base(settings, size, args.real, embedder.identity, held_back)
             print(f"{size} chunks written in {time.perf_counter() - t0:.0f} s", flush=True)
             start = 0
+            live = None if args.reload else IndexSnapshot.load(settings.index_dir)
             for n in ADDS:
                 embedder.seconds = 0.0
                 t0 = time.perf_counter()
-                update_index(settings, embedder, fresh[start : start + n], progress=False)
+                update_index(
+                    settings, embedder, fresh[start : start + n], progress=False, live=live
+                )
                 total = time.perf_counter() - t0
+                # The bot's engine then loads the new generation (untimed: every ingest did).
+                live = None if args.reload else IndexSnapshot.load(settings.index_dir)
                 rows.append((size, n, total, embedder.seconds))
                 print(f"  +{n}: {total:.1f} s (model {embedder.seconds:.1f} s)", flush=True)
                 start += n

@@ -338,6 +338,7 @@ class Services:
             second_embedder=engine.second_embedder,
             prune_prefix=loaded.prune_prefix if prune else None,
             progress=False,
+            live=engine.retriever.snapshot,
         )
         fresh = engine.reloaded(self.index_settings) if report.generation else None
         log.info(

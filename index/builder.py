@@ -22,11 +22,10 @@ with a codec trained on the first build's chunks and kept by later incremental u
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from index.chunking import chunk_document, passage_text
@@ -36,8 +35,15 @@ from index.embedder import Embedder, EmbedderIdentity, TokenEmbedder, Vectors
 from index.embedding_pass import ChunkCoder, code_tokens, embed_texts, reused_vectors
 from index.errors import IndexMissingError, OutdatedIndexError
 from index.settings import IndexSettings
-from index.store import IndexSnapshot, read_documents, write_generation, writer_lock
+from index.store import (
+    IndexSnapshot,
+    current_or_none,
+    read_documents,
+    write_generation,
+    writer_lock,
+)
 from index.tokens import TOKEN_LAYER, ChunkTokens
+from index.update_plan import UpdatePlan, dedupe_by_id, plan_update, with_content_hash
 from nlp.sentences import split_sentences
 
 log = logging.getLogger(__name__)
@@ -63,87 +69,8 @@ class UpdateReport:
         return self.generation is not None
 
 
-def with_content_hash(doc: Document) -> Document:
-    """The document with `content_hash` filled in (sha256 of the text) when the loader left it
-    empty, so that change detection never depends on who built the Document."""
-    if doc.content_hash:
-        return doc
-    return replace(doc, content_hash=hashlib.sha256(doc.text.encode("utf-8")).hexdigest())
-
-
-def dedupe_by_id(documents: Sequence[Document]) -> list[Document]:
-    """One document per doc_id, the last one winning, in first-seen order."""
-    by_id: dict[str, Document] = {}
-    for doc in documents:
-        if doc.doc_id in by_id:
-            log.warning(
-                "doc_id %r occurs more than once in the input; the last one wins", doc.doc_id
-            )
-        by_id[doc.doc_id] = doc
-    return list(by_id.values())
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """Which documents keep their chunks and vectors, and which need embedding."""
-
-    documents: list[Document]  # the next generation's documents, in order
-    reuse: set[str]  # doc_ids whose old chunks, sentences and their vectors are kept
-    added: int
-    changed: int
-    removed: int
-    unchanged: int
-
-
-def plan_update(
-    old: dict[str, Document],
-    incoming: Sequence[Document],
-    prune_prefix: str | None,
-    chunking_unchanged: bool,
-) -> _Plan:
-    """Diff incoming documents against the indexed ones (pure; no embedding, no I/O).
-
-    A document is unchanged when both its content hash and its text match; metadata-only edits
-    (title, date, ...) count as changed but keep their vectors, except that a new title
-    re-embeds the chunks (`passage_text`); its sentences are still reused by offsets. Old
-    documents missing from the input are dropped only when their source starts with
-    `prune_prefix`.
-
-    Order: the indexed documents where they were, then the new ones, so that an update that
-    only adds documents only appends rows (the search index is then extended, not rebuilt).
-    """
-    by_id = {d.doc_id: d for d in incoming}
-    documents: list[Document] = []
-    reuse: set[str] = set()
-    added = changed = unchanged = removed = 0
-    for doc_id, prev in old.items():
-        doc = by_id.get(doc_id)
-        if doc is None:
-            if prune_prefix is not None and prev.source.startswith(prune_prefix):
-                removed += 1
-                continue
-            doc = prev
-            if chunking_unchanged:
-                reuse.add(doc_id)
-        elif prev.content_hash == doc.content_hash and prev.text == doc.text:
-            if chunking_unchanged and prev.title == doc.title:
-                reuse.add(doc_id)
-            if prev == doc:
-                unchanged += 1
-            else:
-                changed += 1
-        else:
-            changed += 1
-        documents.append(doc)
-    for doc in incoming:
-        if doc.doc_id not in old:
-            added += 1
-            documents.append(doc)
-    return _Plan(documents, reuse, added, changed, removed, unchanged)
-
-
 def _plan_sentences(
-    old: IndexSnapshot | None, plan: _Plan
+    old: IndexSnapshot | None, plan: UpdatePlan
 ) -> tuple[list[SentenceSpan], list[int]]:
     """The next generation's sentences and, per sentence, the old row to reuse (-1: embed).
 
@@ -171,12 +98,21 @@ def _plan_sentences(
 
 
 def _load_live(
-    index_dir: Path, embedder: Embedder, rebuild: bool
+    index_dir: Path, embedder: Embedder, rebuild: bool, live: IndexSnapshot | None
 ) -> tuple[IndexSnapshot | None, dict[str, Document]]:
     """The live generation (None: none, outdated, or `rebuild`) and, when it is outdated, its
-    documents, all to be re-embedded."""
+    documents, all to be re-embedded. `live`, a snapshot the caller holds, stands for it when
+    CURRENT still names it and it holds this embedder's vectors: generations are never modified,
+    so loading it again would only re-read and re-verify the same files (3.7 s at 100k chunks)."""
     if rebuild:
         return None, {}
+    if (
+        live is not None
+        and live.identity == embedder.identity
+        and current_or_none(index_dir) == live.path.name
+        and live.path.parent.resolve() == index_dir.resolve()
+    ):
+        return live, {}
     try:
         return IndexSnapshot.load(index_dir, expected=embedder.identity), {}
     except IndexMissingError:
@@ -218,7 +154,7 @@ def _what_is_reusable(
 
 
 def _up_to_date_report(
-    old: IndexSnapshot | None, plan: _Plan, reuse: _Reuse, with_tokens: bool, started: float
+    old: IndexSnapshot | None, plan: UpdatePlan, reuse: _Reuse, with_tokens: bool, started: float
 ) -> UpdateReport | None:
     """The report of an update with nothing to write, or None when there is something."""
     if (
@@ -248,7 +184,7 @@ def _up_to_date_report(
 
 
 def _plan_chunks(
-    old: IndexSnapshot | None, plan: _Plan, settings: IndexSettings
+    old: IndexSnapshot | None, plan: UpdatePlan, settings: IndexSettings
 ) -> tuple[list[Chunk], list[int]]:
     """The next generation's chunks and, per chunk, the old row to reuse (-1: embed)."""
     chunks: list[Chunk] = []
@@ -281,7 +217,7 @@ class _Layout:
 
 
 def _plan_layout(
-    old: IndexSnapshot | None, plan: _Plan, settings: IndexSettings, *, embed_all_chunks: bool
+    old: IndexSnapshot | None, plan: UpdatePlan, settings: IndexSettings, *, embed_all_chunks: bool
 ) -> _Layout:
     """Chunks and sentences of the next generation; `embed_all_chunks` when the live one has
     no token states to reuse."""
@@ -403,7 +339,7 @@ def _write(
 
 
 def _written_report(
-    plan: _Plan,
+    plan: UpdatePlan,
     layout: _Layout,
     embedded: _Embedded,
     second: _Second,
@@ -456,6 +392,7 @@ def update_index(
     prune_prefix: str | None = None,
     rebuild: bool = False,
     progress: bool = True,
+    live: IndexSnapshot | None = None,
 ) -> UpdateReport:
     """Bring the index in `settings.index_dir` up to date with `documents`.
 
@@ -463,6 +400,9 @@ def update_index(
     CorruptIndexError when it cannot be trusted (both unless `rebuild`, which ignores the old
     index and re-embeds everything). `prune_prefix` should end with a separator ("data/x/"),
     or "data/x" would also prune "data/x2/...".
+
+    `live`: the caller's snapshot of the live generation (the bot's engine holds one), used
+    instead of loading it again while CURRENT still names it.
 
     `second_embedder` (None: the index gets no second channel) embeds new and changed chunks
     too. When it differs from the one the live index was built with (added, removed or another
@@ -479,7 +419,7 @@ def update_index(
     with_tokens = isinstance(embedder, TokenEmbedder)
     batch = max(1, settings.embedding_batch_size)
     with writer_lock(index_dir):
-        old, kept = _load_live(index_dir, embedder, rebuild)
+        old, kept = _load_live(index_dir, embedder, rebuild, live)
         reuse = _what_is_reusable(old, settings, second_identity)
         plan = plan_update(
             old.documents if old is not None else kept, incoming, prune_prefix, reuse.chunking

@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 
 from index import dedup
-from index.builder import UpdateReport, plan_update, update_index, with_content_hash
+from index.builder import UpdateReport, update_index
 from index.chunking import chunk_document
 from index.documents import Document, SentenceSpan
 from index.embedder import EmbedderIdentity, Vectors
 from index.errors import CorruptIndexError, IncompatibleIndexError
 from index.settings import IndexSettings
 from index.store import IndexSnapshot
+from index.update_plan import plan_update, with_content_hash
 from nlp.sentences import split_sentences
 
 pytestmark = pytest.mark.slow
@@ -507,3 +508,27 @@ def test_an_update_that_only_adds_shingles_only_the_new_documents(
     run(settings, embedder, [replace(DOCS[0], title="A new title")])  # an edit: all regrouped
     assert shingled == [DOCS[0].doc_id]  # ... from the stored shingles of the others
     assert IndexSnapshot.load(settings.index_dir).story_ids == snap.story_ids
+
+
+def test_an_update_reuses_the_callers_live_snapshot_only_while_it_is_current(
+    tmp_path: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path)
+    run(settings, embedder, DOCS[:2])
+    live = IndexSnapshot.load(settings.index_dir)
+    loads: list[Path] = []
+    real_load = IndexSnapshot.load
+
+    def counting(index_dir: Path, *args: Any, **kwargs: Any) -> IndexSnapshot:
+        loads.append(index_dir)
+        return real_load(index_dir, *args, **kwargs)
+
+    monkeypatch.setattr(IndexSnapshot, "load", staticmethod(counting))
+    update_index(settings, embedder, [DOCS[2]], progress=False, live=live)
+    assert loads == []
+    after = real_load(settings.index_dir)
+    assert list(after.documents) == [*live.documents, DOCS[2].doc_id]
+    # `live` is no longer the live generation: the update loads the one that is.
+    update_index(settings, embedder, [DOCS[3]], progress=False, live=live)
+    assert loads == [settings.index_dir]
+    assert DOCS[2].doc_id in real_load(settings.index_dir).documents

@@ -54,6 +54,7 @@ from index.store.layout import (
     TOKEN_FILES,
     TOKEN_OFFSETS_FILE,
     VECTORS_FILE,
+    current_or_none,
     read_current,
 )
 from index.store.locking import IndexBusyError, writer_lock
@@ -102,6 +103,7 @@ __all__ = [
     "SearchHits",
     "build_faiss_index",
     "choose_index_kind",
+    "current_or_none",
     "file_digest",
     "is_up_to_date",
     "manifest_format_version",
