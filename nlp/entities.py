@@ -13,6 +13,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 import iuliia
+from babel.dates import get_day_names, get_month_names
 
 from nlp.chinese import pinyin_name
 from nlp.names import capitalised_runs
@@ -20,6 +21,15 @@ from nlp.stopwords import EN_FUNCTION_WORDS
 from nlp.titles import english_title_alternation
 
 _DEMONYM = re.compile(r"(ian|ese|ish|ean|ic)$")
+
+
+@lru_cache(maxsize=1)
+def _calendar_words() -> frozenset[str]:
+    """English weekday and month names (babel's CLDR data): "the fund said on Thursday" names
+    no one who said anything."""
+    names = [*get_day_names("wide", locale="en").values()]
+    names += get_month_names("wide", locale="en").values()
+    return frozenset(str(n) for n in names)
 
 
 @lru_cache(maxsize=1)
@@ -64,6 +74,8 @@ def english_entities(text: str) -> list[Entity]:
             continue
         if " " not in words and _DEMONYM.search(words):
             continue  # "Russian", "Chinese": adjectives of nationality, not names
+        if " " not in words and words in _calendar_words():
+            continue
         found.append(Entity("NAME", words, words, start, start + len(words)))
     return found
 

@@ -337,3 +337,35 @@ def test_words_of_one_family_are_the_same_content() -> None:
     text = "Инспекторы искали места, где незаконно продают спиртное."
     claim = _ru("Инспекторы искали места незаконной продажи спиртного.")
     assert compare(claim, _ru(text), context_of(text, None)).supports
+
+
+def test_a_number_of_another_thing_is_no_contradiction() -> None:
+    evidence = _ru("Мэрия открыла новую трамвайную линию длиной 12 километров.")
+    c = compare(_ru("На новой трамвайной линии 18 остановок."), evidence, NO_CONTEXT)
+    assert not c.mismatches
+    c = compare(_ru("Мэрия открыла новую трамвайную линию длиной 15 км."), evidence, NO_CONTEXT)
+    assert c.mismatches == [Mismatch("number", "15 км", "12 километров")]
+    c = compare(_en("The new tram line has 18 stops."), evidence, NO_CONTEXT)
+    assert not c.mismatches  # a unit in one language, a plain noun in the other
+    c = compare(_en("The city opened a new tram line 15 kilometres long."), evidence, NO_CONTEXT)
+    assert _kinds(c) == ["number"]  # the same unit across languages
+
+
+def test_sums_in_other_currencies_are_no_contradiction() -> None:
+    evidence = _en("The sale brought in about 1.1 billion dollars for the fund.")
+    c = compare(_en("The sale brought in 9.4 billion roubles for the fund."), evidence, NO_CONTEXT)
+    assert not c.mismatches
+    c = compare(_en("The sale brought in 3 billion dollars for the fund."), evidence, NO_CONTEXT)
+    assert _kinds(c) == ["number"]
+
+
+def test_a_weekday_is_not_a_name() -> None:
+    assert [e.text for e in english_entities("The fund said on Thursday it sold the stake.")] == []
+    text = "The fund said on Thursday that Nicolai Tangen approved it."
+    assert [e.text for e in english_entities(text)] == ["Nicolai Tangen"]
+
+
+def test_counted_nouns_compare_with_yo_folded() -> None:
+    evidence = _ru("В составе туристической группы был 1 ребёнок.")
+    c = compare(_ru("В составе туристической группы был 3 ребенок."), evidence, NO_CONTEXT)
+    assert _kinds(c) == ["number"]

@@ -17,6 +17,7 @@ from typing import Literal
 
 from nlp.names import name_form
 from nlp.quantities import Quantity
+from nlp.units import currency_of, measure_unit
 from rag.factcheck.facts import (
     LISTED_ACTOR_ACTS,
     Action,
@@ -111,17 +112,42 @@ def quantity_relation(claim: Quantity, source: Quantity) -> Relation:
 
 
 def _stem(word: str | None) -> str:
-    return (word or "").lower()[:5]
+    return (word or "").lower().replace("ё", "е")[:5]
+
+
+def _counted(q: Quantity, text: str, language: str) -> str | None:
+    """What a quantity counts or measures: a currency, a unit of measure (the same key in
+    either language) or, as "<language>:<stem>", the noun after it; None when unknown."""
+    if _unit(q, text) == "money":
+        return currency_of(text[max(0, q.start - 2) : q.end + 3] + " " + (q.noun or ""))
+    unit = measure_unit(q.noun)
+    if unit is not None:
+        return f"unit:{unit}"
+    return f"{language}:{_stem(q.noun)}" if q.noun and q.scale != "%" else None
+
+
+def _same_thing(a: str | None, b: str | None) -> bool:
+    """Whether two quantities may be values of one thing: yes when either is unknown or when
+    both are nouns of different languages (stems cannot tell), else only the same key."""
+    if a is None or b is None or a == b:
+        return True
+    kinds = (a.split(":", 1)[0], b.split(":", 1)[0])
+    return "unit" not in kinds and kinds[0] != kinds[1] and ":" in a and ":" in b
 
 
 def compare_numbers(claim: Facts, evidence: Facts, out: Comparison) -> None:
+    """A claim's number meets the evidence's numbers of its kind (share, money, count) that can
+    count the same thing: "18 остановок" says nothing of "12 километров" (it used to contradict
+    it when the sentence had no other count), nor "9,4 млрд рублей" of "$1.1 billion"."""
     for q in claim.quantities:
         unit = _unit(q, claim.text)
-        pool = [e for e in evidence.quantities if _unit(e, evidence.text) == unit]
-        if claim.language == evidence.language and q.noun:
-            # Same language: "17 тыс. предприятий" is compared with other counts of firms.
-            same_noun = [e for e in pool if e.noun and _stem(e.noun) == _stem(q.noun)]
-            pool = same_noun or pool
+        counted = _counted(q, claim.text, claim.language)
+        pool = [
+            e
+            for e in evidence.quantities
+            if _unit(e, evidence.text) == unit
+            and _same_thing(counted, _counted(e, evidence.text, evidence.language))
+        ]
         relations = {quantity_relation(q, e) for e in pool}
         if "same" in relations:
             out.matched += 1

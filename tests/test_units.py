@@ -1,0 +1,39 @@
+"""What a number measures: units and currencies in either language."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.units import currency_of, measure_unit
+
+
+@pytest.mark.parametrize(
+    ("word", "unit"),
+    [
+        ("км", "km"),
+        ("километров", "km"),
+        ("kilometres", "km"),
+        ("km.", "km"),
+        ("метра", "m"),
+        ("килограммов", "kg"),
+        ("kg", "kg"),
+        ("тонн", "t"),
+        ("лет", "year"),
+        ("years", "year"),
+        ("человек", "people"),
+        ("остановок", None),
+        ("stops", None),
+        ("миллионов", None),  # a scale, not a mile
+        (None, None),
+    ],
+)
+def test_units_in_either_language(word: str | None, unit: str | None) -> None:
+    assert measure_unit(word) == unit
+
+
+def test_one_currency_or_none() -> None:
+    assert currency_of("9,4 млрд рублей") == "RUB"
+    assert currency_of("$1.1 billion") == currency_of("1.1 billion dollars") == "USD"
+    assert currency_of("100 евро") == "EUR"
+    assert currency_of("100 евро и 5 долларов") is None  # two: unknown
+    assert currency_of("12 компаний") is None
