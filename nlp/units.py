@@ -11,6 +11,9 @@ never called different); which thing a plain noun counts is left to the caller.
 from __future__ import annotations
 
 import re
+from typing import Literal
+
+from nlp.quantities import Quantity
 
 # unit key -> (exact abbreviations, word starts)
 _UNITS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
@@ -37,12 +40,13 @@ _UNITS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
 }
 
 _CURRENCIES = (
-    ("RUB", re.compile(r"руб|₽|rouble|ruble|\brub\b", re.IGNORECASE)),
-    ("USD", re.compile(r"доллар|\$|dollar|\busd\b", re.IGNORECASE)),
-    ("EUR", re.compile(r"евро|€|\beuros?\b|\beur\b", re.IGNORECASE)),
-    ("CNY", re.compile(r"юан|yuan|renminbi|\bcny\b", re.IGNORECASE)),
-    ("JPY", re.compile(r"иен|йен|\byen\b|¥|\bjpy\b", re.IGNORECASE)),
-    ("GBP", re.compile(r"фунт(?:ов|а)? стерлинг|£|\bpounds? sterling\b|\bgbp\b", re.IGNORECASE)),
+    # Word starts, not substrings: "рубеж", "Европа", "клиентов" name no money.
+    ("RUB", re.compile(r"\bруб(?:л|\.|\b)|₽|\brouble|\bruble|\brub\b", re.IGNORECASE)),
+    ("USD", re.compile(r"\bдоллар|\$|\bdollar|\busd\b", re.IGNORECASE)),
+    ("EUR", re.compile(r"\bевро\b|€|\beuros?\b|\beur\b", re.IGNORECASE)),
+    ("CNY", re.compile(r"\bюан|\byuan|\brenminbi|\bcny\b", re.IGNORECASE)),
+    ("JPY", re.compile(r"\b[ий]ен(?:а|ы|ам|ах|ой)?\b|\byen\b|¥|\bjpy\b", re.IGNORECASE)),
+    ("GBP", re.compile(r"\bфунт(?:ов|а)? стерлинг|£|\bpounds? sterling|\bgbp\b", re.IGNORECASE)),
 )
 
 
@@ -62,3 +66,15 @@ def currency_of(text: str) -> str | None:
     """The one currency `text` names (ISO code), None when it names none or several."""
     found = {code for code, pattern in _CURRENCIES if pattern.search(text)}
     return found.pop() if len(found) == 1 else None
+
+
+QuantityKind = Literal["percent", "money", "count"]
+
+
+def quantity_kind(q: Quantity, text: str) -> QuantityKind:
+    """A share, a sum of money (a currency next to it) or a count: values compare, and answer
+    a question, only within their kind."""
+    if q.scale == "%":
+        return "percent"
+    around = text[max(0, q.start - 2) : q.end + 3] + " " + (q.noun or "")
+    return "money" if any(pattern.search(around) for _, pattern in _CURRENCIES) else "count"

@@ -1,6 +1,12 @@
 import pytest
 
-from rag.answering.question import QType, analyse, described_person, question_type
+from rag.answering.question import (
+    QType,
+    analyse,
+    asked_quantity,
+    described_person,
+    question_type,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,3 +61,21 @@ def test_english_names_skip_nationality_adjectives() -> None:
 def test_who_is_x_names_the_person_described(question: str, person: str | None) -> None:
     assert described_person(question) == person
     assert analyse(question).described == person
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("How much did the sale of the stake bring?", "money"),
+        ("Сколько денег принесла продажа?", "money"),
+        ("Сколько стоило строительство линии?", "money"),
+        ("Во сколько обошлось строительство?", "money"),
+        ("What share of the market does it hold?", "percent"),
+        ("Какой процент участников — малые предприятия?", "percent"),
+        ("How many companies take part in the cluster?", None),
+        ("How much does the satellite weigh?", None),
+        ("Сколько весит спутник?", None),
+    ],
+)
+def test_the_kind_of_number_a_question_asks_for(text: str, kind: str | None) -> None:
+    assert asked_quantity(text) == kind

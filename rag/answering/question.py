@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from nlp.language import detect_language
 
@@ -97,6 +98,35 @@ def described_person(text: str) -> str | None:
     if len(words) > DESCRIBED_MAX_WORDS or not all(_NAME_WORD.fullmatch(w) for w in words):
         return None
     return " ".join(words)
+
+
+# What kind of number a "how many" question wants, when its words say: a sum of money or a share
+# (a count otherwise). The answer's number must be of that kind: "how much did the sale bring?"
+# is not answered by the sentence's "4.2 percent stake".
+_ASKS_MONEY = re.compile(
+    r"\b(how\s+much\s+(money|did|does|do|will|would|was|is|were|has|have|had)\b.*\b(cost|pay|paid"
+    r"|spen[dt]|rais|br(ing|ought)|earn|worth|fetch|sell|sold|invest|fund|receiv|get|got|make|made"
+    r"|charg|lose|lost)|how\s+much\s+money|what\s+(is|was|were)\s+the\s+(cost|price|budget|value"
+    r"|revenue|turnover)|for\s+how\s+much|сколько\s+(стоил|стоят|стоит|денег|средств|заплат|потрат"
+    r"|получ|принес|заработ|выруч|вложи|инвестир|выделил|выделен|собрал|потерял)|во\s+сколько"
+    r"\s+обош|на\s+какую\s+сумму|какую\s+сумму|какова\s+(стоимость|цена|сумма)"
+    r"|какой\s+(бюджет|оборот))",
+    _I,
+)
+_ASKS_SHARE = re.compile(
+    r"\b(what\s+(share|percentage|proportion|percent)|how\s+many\s+percent|сколько\s+процент"
+    r"|какой\s+процент|какая\s+доля|какова\s+доля|какую\s+долю)",
+    _I,
+)
+
+
+def asked_quantity(text: str) -> Literal["money", "percent"] | None:
+    """The kind of number a question asks for when it says so (see `nlp.units.quantity_kind`)."""
+    if _ASKS_SHARE.search(text):
+        return "percent"
+    if _ASKS_MONEY.search(text):
+        return "money"
+    return None
 
 
 def question_type(text: str) -> QType:

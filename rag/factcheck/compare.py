@@ -17,7 +17,7 @@ from typing import Literal
 
 from nlp.names import name_form
 from nlp.quantities import Quantity
-from nlp.units import currency_of, measure_unit
+from nlp.units import currency_of, measure_unit, quantity_kind
 from rag.factcheck.facts import (
     LISTED_ACTOR_ACTS,
     Action,
@@ -51,21 +51,10 @@ _AT_LEAST = {"at least", "more than", "over"}
 _AT_MOST = {"at most", "up to", "less than", "fewer than"}
 _STRICT = {"more than", "over", "less than", "fewer than"}  # the bound itself is excluded
 _OPEN = 1e-9  # relative nudge that excludes a strict bound
-_CURRENCY = re.compile(
-    r"руб|доллар|евро|юан|иен|\$|€|₽|dollar|euro|rouble|ruble|yuan|yen", re.IGNORECASE
-)
 
 # Whether a claim's quantity is the source's value ("same"), cannot be ("other"), or the source
 # neither confirms nor excludes it ("unknown": "more than 20 thousand" against "более 17 тыс.").
 Relation = Literal["same", "other", "unknown"]
-
-
-def _unit(q: Quantity, text: str) -> str:
-    """Values compare only within a unit: a share, a sum of money, or a count."""
-    if q.scale == "%":
-        return "%"
-    around = text[max(0, q.start - 2) : q.end + 3] + " " + (q.noun or "")
-    return "money" if _CURRENCY.search(around) else "count"
 
 
 def interval(q: Quantity) -> tuple[float, float]:
@@ -118,7 +107,7 @@ def _stem(word: str | None) -> str:
 def _counted(q: Quantity, text: str, language: str) -> str | None:
     """What a quantity counts or measures: a currency, a unit of measure (the same key in
     either language) or, as "<language>:<stem>", the noun after it; None when unknown."""
-    if _unit(q, text) == "money":
+    if quantity_kind(q, text) == "money":
         return currency_of(text[max(0, q.start - 2) : q.end + 3] + " " + (q.noun or ""))
     unit = measure_unit(q.noun)
     if unit is not None:
@@ -140,12 +129,12 @@ def compare_numbers(claim: Facts, evidence: Facts, out: Comparison) -> None:
     count the same thing: "18 остановок" says nothing of "12 километров" (it used to contradict
     it when the sentence had no other count), nor "9,4 млрд рублей" of "$1.1 billion"."""
     for q in claim.quantities:
-        unit = _unit(q, claim.text)
+        unit = quantity_kind(q, claim.text)
         counted = _counted(q, claim.text, claim.language)
         pool = [
             e
             for e in evidence.quantities
-            if _unit(e, evidence.text) == unit
+            if quantity_kind(e, evidence.text) == unit
             and _same_thing(counted, _counted(e, evidence.text, evidence.language))
         ]
         relations = {quantity_relation(q, e) for e in pool}
