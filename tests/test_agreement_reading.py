@@ -91,3 +91,25 @@ def test_a_sentence_naming_nobody_needs_the_title() -> None:
     assert detect_agreement(_doc("Подрядчики подписали контракты на стройку", text)) is not None
     assert detect_agreement(_doc("Updates", "All contracts have been signed.")) is None
     assert detect_agreement(_doc("Updates", "The club signed a contract with its new coach."))
+
+
+@pytest.mark.parametrize(
+    ("past", "present"),
+    [
+        (
+            "Организаторы ещё весной заключили договоры с 50 ресторанами.",
+            "Организаторы заключили договоры с 50 ресторанами.",
+        ),
+        (
+            "В прошлом месяце компании подписали соглашение о поставках.",
+            "Компании подписали соглашение о поставках.",
+        ),
+        (
+            "The two firms signed a supply agreement last month.",
+            "The two firms signed a supply agreement.",
+        ),
+    ],
+)
+def test_a_time_already_past_marks_a_recollection(past: str, present: str) -> None:
+    assert detect_agreement(_doc("Новости", past)) is None
+    assert detect_agreement(_doc("Новости", present)) is not None

@@ -74,8 +74,17 @@ EN_CANCEL = re.compile(
     re.IGNORECASE,
 )
 # Phrases that date an agreement before the article ("в прошлом году", "back in").
-RU_PAST_PHRASES = re.compile(r"\b(?:в\s+прошлом\s+году|ещё\s+в|еще\s+в|с\s+тех\s+пор)\b", re.I)
-EN_PAST_PHRASES = re.compile(r"\b(?:last\s+year|back\s+in|in\s+the\s+past|since\s+then)\b", re.I)
+# "ещё весной", "в прошлом месяце", "last spring": a time already past when the article is written.
+RU_PAST_PHRASES = re.compile(
+    r"\b(?:в\s+прошлом\s+(?:году|месяце|сезоне)|на\s+прошлой\s+неделе|ещё\s+в|еще\s+в"
+    r"|ещ[её]\s+(?:весной|летом|осенью|зимой|тогда|до\s+)|с\s+тех\s+пор)\b",
+    re.I,
+)
+EN_PAST_PHRASES = re.compile(
+    r"\b(?:last\s+(?:year|month|week|spring|summer|autumn|fall|winter)|back\s+in"
+    r"|in\s+the\s+past|since\s+then)\b",
+    re.I,
+)
 NOW = re.compile(r"\b(?:сегодня|вчера|накануне|today|yesterday|earlier\s+this\s+\w+)\b", re.I)
 # A year as a year, not a count: after a preposition ("в мае 2005", "during 1946"), before
 # "года"/"г." ("договора 1997 года"), or after a name ("the Treaty of Lisbon 2007").
