@@ -71,10 +71,20 @@ def currency_of(text: str) -> str | None:
 QuantityKind = Literal["percent", "money", "count"]
 
 
+def _around(q: Quantity, text: str) -> str:
+    """Where a quantity's currency is written: "$5", "5 €", "5 млн рублей"."""
+    return text[max(0, q.start - 2) : q.end + 3] + " " + (q.noun or "")
+
+
+def quantity_currency(q: Quantity, text: str) -> str | None:
+    """The currency of a sum (`currency_of` next to the number)."""
+    return currency_of(_around(q, text))
+
+
 def quantity_kind(q: Quantity, text: str) -> QuantityKind:
     """A share, a sum of money (a currency next to it) or a count: values compare, and answer
     a question, only within their kind."""
     if q.scale == "%":
         return "percent"
-    around = text[max(0, q.start - 2) : q.end + 3] + " " + (q.noun or "")
+    around = _around(q, text)
     return "money" if any(pattern.search(around) for _, pattern in _CURRENCIES) else "count"

@@ -17,7 +17,7 @@ from typing import Literal
 
 from nlp.names import name_form
 from nlp.quantities import Quantity
-from nlp.units import currency_of, measure_unit, quantity_kind
+from nlp.units import measure_unit, quantity_currency, quantity_kind
 from rag.factcheck.facts import (
     LISTED_ACTOR_ACTS,
     Action,
@@ -108,7 +108,7 @@ def _counted(q: Quantity, text: str, language: str) -> str | None:
     """What a quantity counts or measures: a currency, a unit of measure (the same key in
     either language) or, as "<language>:<stem>", the noun after it; None when unknown."""
     if quantity_kind(q, text) == "money":
-        return currency_of(text[max(0, q.start - 2) : q.end + 3] + " " + (q.noun or ""))
+        return quantity_currency(q, text)
     unit = measure_unit(q.noun)
     if unit is not None:
         return f"unit:{unit}"
