@@ -2,10 +2,11 @@
 
 Why: a fact-check compares a claim's number only with numbers of the same thing ("15 км" with
 "12 километров", never "18 остановок" with "12 километров"), and the noun after a number names
-a unit in many spellings (abbreviations, cases, plurals, two languages). Full words are matched
-by their start, which covers Russian case endings and English plurals; abbreviations exactly.
-SI and everyday units only, each scale its own key ("1,5 км" and "1500 м" are not compared, so
-never called different); which thing a plain noun counts is left to the caller.
+a unit in many spellings (abbreviations, cases, plurals, two languages). Russian words are read
+by their pymorphy3 lemma (so "лётчиков" is no "лет" and "частных" no "час"), English ones with a
+plural "s" dropped, abbreviations exactly. SI and everyday units only, each scale its own key
+("1,5 км" and "1500 м" are not compared, so never called different); which thing a plain noun
+counts is left to the caller.
 """
 
 from __future__ import annotations
@@ -13,30 +14,35 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from nlp.language import script
+from nlp.morph import lemma
 from nlp.quantities import Quantity
 
-# unit key -> (exact abbreviations, word starts)
-_UNITS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
-    "km": (frozenset({"км", "km"}), ("километр", "kilometre", "kilometer")),
-    "m": (frozenset({"м"}), ("метр", "metre", "meter")),  # "m" is also "million" in English
-    "cm": (frozenset({"см", "cm"}), ("сантиметр", "centimetre", "centimeter")),
-    "mm": (frozenset({"мм", "mm"}), ("миллиметр", "millimetre", "millimeter")),
-    "mile": (frozenset({"mi", "миля", "мили", "миль", "милям", "милями", "милях"}), ("mile",)),
-    "kg": (frozenset({"кг", "kg", "kgs"}), ("килограмм", "kilogram", "kilo")),
-    "g": (frozenset({"гр"}), ("грамм", "gram")),  # "г" is also "год"
-    "t": (frozenset({"т"}), ("тонн", "tonne", "ton")),
-    "lb": (frozenset({"lb", "lbs"}), ("фунт", "pound")),
-    "l": (frozenset({"л"}), ("литр", "litre", "liter")),
-    "ha": (frozenset({"га", "ha"}), ("гектар", "hectare")),
-    "sq_km": (frozenset({"км²", "km²"}), ()),
-    "minute": (frozenset({"мин", "min", "mins"}), ("минут", "minute")),
-    "hour": (frozenset({"ч", "hr", "hrs", "h"}), ("час", "hour")),
-    "day": (frozenset(), ("сут", "дней", "дня", "день", "day")),
-    "week": (frozenset(), ("недел", "week")),
-    "month": (frozenset(), ("месяц", "month")),
-    "year": (frozenset(), ("лет", "года", "годa", "year")),
-    "people": (frozenset({"чел"}), ("человек", "people", "person")),
-    "degree": (frozenset({"°", "°c"}), ("градус", "degree")),
+# unit key -> (exact abbreviations, dictionary forms: Russian lemmas and English singulars)
+_UNITS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    key: (frozenset(abbreviations.split()), frozenset(words.split()))
+    for key, abbreviations, words in (
+        ("km", "км km", "километр kilometre kilometer"),
+        ("m", "м", "метр metre meter"),  # "m" is also "million" in English
+        ("cm", "см cm", "сантиметр centimetre centimeter"),
+        ("mm", "мм mm", "миллиметр millimetre millimeter"),
+        ("mile", "mi", "миля mile"),
+        ("kg", "кг kg kgs", "килограмм kilogram kilo"),
+        ("g", "гр", "грамм gram"),  # "г" is also "год"
+        ("t", "т", "тонна tonne ton"),
+        ("lb", "lb lbs", "фунт pound"),
+        ("l", "л", "литр litre liter"),
+        ("ha", "га ha", "гектар hectare"),
+        ("sq_km", "км² km²", ""),
+        ("minute", "мин min mins", "минута minute"),
+        ("hour", "ч hr hrs h", "час hour"),
+        ("day", "", "сутки день day"),
+        ("week", "", "неделя week"),
+        ("month", "", "месяц month"),
+        ("year", "", "год year"),
+        ("people", "чел", "человек people person"),
+        ("degree", "° °c", "градус degree"),
+    )
 }
 
 _CURRENCIES = (
@@ -56,8 +62,9 @@ def measure_unit(noun: str | None) -> str | None:
     if not noun:
         return None
     word = noun.lower().rstrip(".")
-    for key, (abbreviations, starts) in _UNITS.items():
-        if word in abbreviations or word.startswith(starts):
+    form = lemma(word) if script(word) == "ru" else word.removesuffix("s")
+    for key, (abbreviations, words) in _UNITS.items():
+        if word in abbreviations or form in words:
             return key
     return None
 

@@ -25,6 +25,9 @@ from nlp.units import currency_of, measure_unit, quantity_kind
         ("остановок", None),
         ("stops", None),
         ("миллионов", None),  # a scale, not a mile
+        ("лётчиков", None),  # no "лет"
+        ("частных", None),  # no "час"
+        ("метро", None),  # no "метр"
         (None, None),
     ],
 )
