@@ -14,8 +14,10 @@ accepts them. The articles added are real Wikinews articles under new ids, embed
 the configured backend (`NEWSBOT_EMBEDDING_BACKEND`), without the second (USE) channel, which
 the base does not have either. Like the bot, each update is handed the snapshot of the live
 generation that the engine holds (`--reload`: the update loads it itself, as before).
+`--profile` prints a cProfile of one more one-article update at the largest size.
 
     .venv/bin/python bench/ingest_cost.py [--sizes 1000 10000 100000] [--real 3000] [--reload]
+        [--profile]
 
 1M chunks (`--sizes 1000000`) was not run: at the 13.3 KB of disk and 10.7 KB of RAM per chunk
 bench/query_latency.py measures at 100k, an update holding the live generation and the new one
@@ -25,6 +27,9 @@ would need about twice the 23 GB of RAM here; it is the target of the segment wo
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
+import pstats
 import sys
 import tempfile
 import time
@@ -48,7 +53,7 @@ from index.chunking import passage_text
 from index.cleaning import clean_document
 from index.dedup import story_groups
 from index.documents import Document
-from index.embedder import EmbedderIdentity
+from index.embedder import Embedder, EmbedderIdentity
 from index.embedder_loader import load_embedder
 from index.loaders import load_path
 from index.runtime import configure_threads
@@ -108,6 +113,19 @@ def build_base(
     )
 
 
+def profile_one(
+    settings: IndexSettings, embedder: Embedder, docs: list[Document], live: IndexSnapshot | None
+) -> None:
+    """cProfile of one more one-article update at the largest size: where "other" goes."""
+    prof = cProfile.Profile()
+    prof.enable()
+    update_index(settings, embedder, docs, progress=False, live=live)
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(30)
+    print(buf.getvalue(), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
@@ -117,6 +135,9 @@ def main() -> None:
         action="store_true",
         help="let update_index load the live generation itself, as before the bot passed its own",
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile one more +1 at the largest size"
+    )
     args = parser.parse_args()
 
     base_settings = IndexSettings()
@@ -124,7 +145,7 @@ def main() -> None:
     embedder = TimedEmbedder(load_embedder(base_settings))
     print(f"backend {embedder.identity.backend}; adding {ADDS} articles", flush=True)
     rows: list[tuple[int, int, float, float]] = []
-    fresh = held_back_articles(sum(ADDS))
+    fresh = held_back_articles(sum(ADDS) + 1)  # one more for --profile
     held_back = {d.doc_id.removeprefix("ingested-") for d in fresh}
     (REPO_ROOT / "var").mkdir(exist_ok=True)
     for size in args.sizes:
@@ -147,6 +168,8 @@ def main() -> None:
                 rows.append((size, n, total, embedder.seconds))
                 print(f"  +{n}: {total:.1f} s (model {embedder.seconds:.1f} s)", flush=True)
                 start += n
+            if args.profile and size == max(args.sizes):
+                profile_one(settings, embedder, fresh[start : start + 1], live)
     print()
     print(
         f"{'chunks':>9}{'added':>7}{'total s':>9}{'model s':>9}{'other s':>9}{'other ratio':>13}"

@@ -81,9 +81,6 @@ class DocShingles:
         )
         return cls(values, offsets)
 
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
     def followed_by(self, other: DocShingles) -> DocShingles:
         """These documents' shingles, then `other`'s (arrays copied, no sets built)."""
         offsets = np.concatenate([self.offsets[:-1], other.offsets + self.offsets[-1]])

@@ -30,7 +30,7 @@ TARGET_RECALL_AT_10 = 0.95
 _TUNING_QUERIES = 200
 _TUNING_SEED = 1234
 # An extended graph keeps the efSearch tuned for it until it has this share more rows: the
-# exact search the tuning needs grows with the index (0.8 s at 100k rows, ~8 s at 1M), while a
+# exact search the tuning needs grows linearly with the index (0.8 s at 100k rows), while a
 # few appended rows leave the measured recall where it was.
 RETUNE_GROWTH = 0.1
 _EXACT_BLOCK_ROWS = 65536
