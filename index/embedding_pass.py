@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from tqdm import tqdm
 
 from index.embedder import Embedder, TokenEmbedder, Vectors
 from index.tokens import (
+    SUBQUANTIZERS,
     TOKEN_LAYER,
     TRAINING_TOKENS,
     ChunkTokens,
@@ -119,8 +121,37 @@ def code_tokens(
     codec = coder.finish()
     if codec is None:
         return None
-    # Reused rows exist only with `old_tokens` (without, every chunk was embedded).
-    reused_codes = old_tokens.codes_of if old_tokens is not None else coder.codes.__getitem__
-    per_chunk = [coder.codes[i] if r < 0 else reused_codes(r) for i, r in enumerate(chunk_rows)]
-    codes, offsets = pack(per_chunk)
-    return ChunkTokens(codec, codes, offsets, TOKEN_LAYER)
+    if old_tokens is None:  # every chunk was embedded
+        codes, offsets = pack([coder.codes[i] for i in range(len(chunk_rows))])
+        return ChunkTokens(codec, codes, offsets, TOKEN_LAYER)
+    return ChunkTokens(codec, *_merged_codes(coder.codes, old_tokens, chunk_rows), TOKEN_LAYER)
+
+
+def _merged_codes(
+    fresh: dict[int, Codes], old: ChunkTokens, chunk_rows: Sequence[int]
+) -> tuple[Codes, npt.NDArray[np.int64]]:
+    """Fresh codes and reused ones in chunk order, each run of consecutive reused rows copied as
+    one slice: an update that keeps most of a large index copies a few blocks, not one small
+    array per chunk (0.9 s of a one-article ingest at 100k chunks before)."""
+    rows = np.asarray(chunk_rows, dtype=np.int64)
+    reused = rows >= 0
+    old_lengths = np.diff(old.offsets)
+    lengths = np.zeros(len(rows), dtype=np.int64)
+    lengths[reused] = old_lengths[rows[reused]]
+    for i in np.flatnonzero(~reused):
+        lengths[i] = len(fresh[int(i)])
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    codes = np.empty((int(offsets[-1]), SUBQUANTIZERS), dtype=np.uint8)
+    # a run continues where this row is reused and follows the previous reused row
+    continues = np.zeros(len(rows), dtype=bool)
+    continues[1:] = reused[1:] & reused[:-1] & (rows[1:] == rows[:-1] + 1)
+    starts = np.flatnonzero(~continues)
+    ends = np.append(starts[1:], len(rows))
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        if reused[a]:
+            src = old.offsets[rows[a]]
+            codes[offsets[a] : offsets[b]] = old.codes[src : src + offsets[b] - offsets[a]]
+        else:
+            codes[offsets[a] : offsets[b]] = fresh[a]
+    return codes, offsets

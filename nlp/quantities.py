@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nlp.numerals import word_numbers
+
 _QUALIFIERS_RU = {
     "более": "more than",
     "больше": "more than",
@@ -95,6 +97,13 @@ QUANTITY_RE = re.compile(
     r"(?:\s+(?P<noun>[^\W\d_][\w-]*))?",
     re.IGNORECASE,
 )
+# What a number written in words takes before and after it: the same qualifiers, a percent sign
+# or word (the words of a number hold its thousands and millions), the noun it counts.
+_QUALIFIER_BEFORE = re.compile(rf"(?:^|(?<=\s))(?P<qual>{_QUAL_ALT})\s+$", re.IGNORECASE)
+_AFTER_WORDS = re.compile(
+    r"(?:\s*(?P<scale>%|процент\w*|percent|per\s+cent))?(?:\s+(?P<noun>[^\W\d_][\w-]*))?",
+    re.IGNORECASE,
+)
 _YEAR_WORD = re.compile(r"^(год\w*|г\.?|years?)$", re.IGNORECASE)
 
 
@@ -135,7 +144,46 @@ def _normalised_qualifier(raw: str) -> str:
 
 
 def find_quantities(text: str) -> list[Quantity]:
-    """Every number in `text` with its qualifier, scale word and the noun that follows it."""
+    """Every number in `text`, in digits or in words, with its qualifier, scale word and the noun
+    that follows it, in text order."""
+    found = _digit_quantities(text)
+    found += [q for q in _word_quantities(text) if not any(_overlap(q, d) for d in found)]
+    return sorted(found, key=lambda q: q.start)
+
+
+def _overlap(a: Quantity, b: Quantity) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _word_quantities(text: str) -> list[Quantity]:
+    found: list[Quantity] = []
+    for w in word_numbers(text):
+        before = _QUALIFIER_BEFORE.search(text, max(0, w.start - 40), w.start)
+        after = _AFTER_WORDS.match(text, w.end)
+        start = before.start("qual") if before else w.start
+        end = after.end() if after else w.end
+        scale = "%" if after and after.group("scale") else None
+        found.append(
+            Quantity(
+                start=start,
+                end=end,
+                text=text[start:end],
+                value=w.value,
+                qualifier=_normalised_qualifier(before.group("qual")) if before else None,
+                scale=scale,
+                number=_digits_of(w.value),
+                noun=after.group("noun") if after else None,
+            )
+        )
+    return found
+
+
+def _digits_of(value: float) -> str:
+    """A value in digits as `render_english` reads them ("5000000", "2.5"), never "5e+06"."""
+    return str(int(value)) if value.is_integer() else str(value)
+
+
+def _digit_quantities(text: str) -> list[Quantity]:
     found: list[Quantity] = []
     for m in QUANTITY_RE.finditer(text):
         number = m.group("num")

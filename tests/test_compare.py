@@ -369,3 +369,27 @@ def test_counted_nouns_compare_with_yo_folded() -> None:
     evidence = _ru("В составе туристической группы был 1 ребёнок.")
     c = compare(_ru("В составе туристической группы был 3 ребенок."), evidence, NO_CONTEXT)
     assert _kinds(c) == ["number"]
+
+
+def test_a_count_in_words_compares_with_one_in_digits() -> None:
+    evidence = _ru("На новой трамвайной линии восемнадцать остановок.")
+    c = compare(_ru("На новой трамвайной линии 18 остановок."), evidence, NO_CONTEXT)
+    assert c.supports and not c.mismatches
+    c = compare(_ru("На новой трамвайной линии 20 остановок."), evidence, NO_CONTEXT)
+    assert c.mismatches == [Mismatch("number", "20 остановок", "восемнадцать остановок")]
+    evidence = _en("Five people were injured in the crash.")
+    c = compare(_en("Seven people were injured in the crash."), evidence, NO_CONTEXT)
+    assert _kinds(c) == ["number"]
+
+
+def test_a_function_word_after_a_number_says_nothing_of_what_it_counts() -> None:
+    """ "five million in population": "in" is no counted noun, so the Russian "пяти миллионов
+    человек" is the same number (and "1345 that" the same year as "1345 году")."""
+    evidence = _ru("В регионе два ареала с населением свыше пяти миллионов человек.")
+    c = compare(_en("The region has two areas that exceed five million in population."), evidence,
+                NO_CONTEXT)  # fmt: skip
+    assert not c.mismatches
+    evidence = _ru("Доклад обвинял соединение трех планет в 1345 году.")
+    c = compare(_en("The report blamed a conjunction of three planets in 1345 that year."),
+                evidence, NO_CONTEXT)  # fmt: skip
+    assert not c.mismatches

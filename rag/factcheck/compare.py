@@ -17,6 +17,7 @@ from typing import Literal
 
 from nlp.names import name_form
 from nlp.quantities import Quantity
+from nlp.stopwords import STOP_WORDS
 from nlp.units import measure_unit, quantity_currency, quantity_kind
 from rag.factcheck.facts import (
     LISTED_ACTOR_ACTS,
@@ -112,7 +113,9 @@ def _counted(q: Quantity, text: str, language: str) -> str | None:
     unit = measure_unit(q.noun)
     if unit is not None:
         return f"unit:{unit}"
-    return f"{language}:{_stem(q.noun)}" if q.noun and q.scale != "%" else None
+    if not q.noun or q.scale == "%" or q.noun.lower() in STOP_WORDS:
+        return None  # "five million in population", "1345 that": the word after says nothing
+    return f"{language}:{_stem(q.noun)}"
 
 
 def _same_thing(a: str | None, b: str | None) -> bool:

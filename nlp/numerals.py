@@ -1,0 +1,122 @@
+"""Numbers written as words ("пять депо", "двадцати трёх человек", "two hundred and fifty").
+
+Why: news writes small counts in words, and a claim may give in digits what the article gives in
+words or the other way round; without this "На линии 18 остановок" found no count in
+"восемнадцать остановок" and "пять человек" no number to compare with "шесть человек".
+`number-parser` (Scrapinghub) holds the word forms of both languages, Russian oblique cases
+included, and turns a run of them into a value; this module only finds the runs, so that every
+number keeps its place in the original text (quotes stay verbatim).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from number_parser import parse_number, parse_ordinal
+from number_parser.parser import LanguageData
+
+from nlp.morph import analyser
+
+LANGUAGES = ("ru", "en")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# What may stand between the words of one number: a space, a hyphen ("twenty-five"), or "and"
+# after a hundred ("two hundred and fifty").
+_JOINER = re.compile(r"\s*-\s*|\s+(?:and\s+)?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class WordNumber:
+    start: int
+    end: int
+    value: float
+
+
+@dataclass(frozen=True)
+class _Forms:
+    words: frozenset[str]
+    powers: frozenset[str]  # "тысяча", "million": alone they are vague ("тысячи людей")
+
+
+@cache
+def _forms(language: str) -> _Forms:
+    data = LanguageData(language)
+    powers = frozenset(data.big_powers_of_ten)
+    words = set(data.unit_numbers) | set(data.direct_numbers) | set(data.tens)
+    return _Forms(frozenset(words | set(data.hundreds) | powers), powers)
+
+
+def _key(word: str) -> str:
+    return word.lower().replace("ё", "е")
+
+
+def _language_of(word: str) -> str | None:
+    key = _key(word)
+    for language in LANGUAGES:
+        if key in _forms(language).words:
+            return language
+    return None
+
+
+@cache
+def _is_numeral(word: str, language: str) -> bool:
+    """A Russian form that is more often another word ("семью" = "family") is not a number."""
+    if language != "ru":
+        return True
+    best = analyser().parse(word)[0]
+    return best.tag.POS in {"NUMR", "ADJF"} or _key(best.normal_form) in _forms("ru").words
+
+
+def word_numbers(text: str) -> list[WordNumber]:
+    """Every number written in words in `text`, with its span and value.
+
+    A lone "one"/"один" or a lone power ("thousands", "тысячи") is no count: "one of the
+    leaders", "один из", "тысячи людей".
+    """
+    found: list[WordNumber] = []
+    runs: list[tuple[str, list[re.Match[str]]]] = []
+    for m in _WORD.finditer(text):
+        language = _language_of(m.group())
+        if language is None or not _is_numeral(m.group(), language):
+            continue
+        if runs and runs[-1][0] == language and _joined(text, runs[-1][1][-1].end(), m.start()):
+            runs[-1][1].append(m)
+        else:
+            runs.append((language, [m]))
+    for language, words in runs:
+        if _ordinal_follows(text, language, words[-1].end()):
+            continue  # "двадцать первый", "twenty-first": a rank, not a count
+        number = _value(text, language, words)
+        if number is not None:
+            found.append(number)
+    return found
+
+
+def _ordinal_follows(text: str, language: str, end: int) -> bool:
+    m = _WORD.search(text, end)
+    if m is None or not _joined(text, end, m.start()):
+        return False
+    if language == "en":
+        return parse_ordinal(m.group(), "en") is not None
+    return "Anum" in analyser().parse(m.group())[0].tag and _language_of(m.group()) is None
+
+
+def _joined(text: str, end: int, start: int) -> bool:
+    return _JOINER.fullmatch(text[end:start]) is not None
+
+
+def _value(text: str, language: str, words: list[re.Match[str]]) -> WordNumber | None:
+    forms = _forms(language)
+    keys = [_key(w.group()) for w in words]
+    if len(keys) == 1 and (keys[0] in forms.powers or _single_one(keys[0], language)):
+        return None
+    start, end = words[0].start(), words[-1].end()
+    value = parse_number(" ".join(keys), language)
+    if value is None:
+        return None
+    return WordNumber(start, end, float(value))
+
+
+def _single_one(key: str, language: str) -> bool:
+    return bool(parse_number(key, language) == 1)
