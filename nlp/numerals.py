@@ -20,6 +20,12 @@ from number_parser.parser import LanguageData
 from nlp.morph import analyser
 
 LANGUAGES = ("ru", "en")
+# Russian collective numerals ("трое задержанных", "погибли пятеро"), by lemma: a closed
+# grammatical class number-parser does not know; pymorphy3 tags their forms NUMR,Coll.
+_COLLECTIVE = {
+    "двое": 2, "трое": 3, "четверо": 4, "пятеро": 5, "шестеро": 6,
+    "семеро": 7, "восьмеро": 8, "девятеро": 9, "десятеро": 10,
+}  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # What may stand between the words of one number: a space, a hyphen ("twenty-five"), or "and"
 # after a hundred ("two hundred and fifty").
@@ -74,9 +80,13 @@ def word_numbers(text: str) -> list[WordNumber]:
     A lone "one"/"один" or a lone power ("thousands", "тысячи") is no count: "one of the
     leaders", "один из", "тысячи людей".
     """
-    found: list[WordNumber] = []
     runs: list[tuple[str, list[re.Match[str]]]] = []
+    collective: list[WordNumber] = []
     for m in _WORD.finditer(text):
+        value = _collective(m.group())
+        if value is not None:
+            collective.append(WordNumber(m.start(), m.end(), value))
+            continue
         language = _language_of(m.group())
         if language is None or not _is_numeral(m.group(), language):
             continue
@@ -84,13 +94,25 @@ def word_numbers(text: str) -> list[WordNumber]:
             runs[-1][1].append(m)
         else:
             runs.append((language, [m]))
+    found: list[WordNumber] = []
     for language, words in runs:
         if _ordinal_follows(text, language, words[-1].end()):
             continue  # "двадцать первый", "twenty-first": a rank, not a count
-        number = _value(text, language, words)
+        number = _value(language, words)
         if number is not None:
             found.append(number)
-    return found
+    return sorted(found + collective, key=lambda w: w.start)
+
+
+@cache
+def _collective(word: str) -> float | None:
+    if not re.match(r"[а-яё]", word, re.IGNORECASE):
+        return None
+    best = analyser().parse(word)[0]
+    if "Coll" not in best.tag:
+        return None
+    value = _COLLECTIVE.get(_key(best.normal_form))
+    return float(value) if value is not None else None
 
 
 def _ordinal_follows(text: str, language: str, end: int) -> bool:
@@ -106,7 +128,7 @@ def _joined(text: str, end: int, start: int) -> bool:
     return _JOINER.fullmatch(text[end:start]) is not None
 
 
-def _value(text: str, language: str, words: list[re.Match[str]]) -> WordNumber | None:
+def _value(language: str, words: list[re.Match[str]]) -> WordNumber | None:
     forms = _forms(language)
     keys = [_key(w.group()) for w in words]
     if len(keys) == 1 and (keys[0] in forms.powers or _single_one(keys[0], language)):

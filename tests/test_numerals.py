@@ -17,6 +17,10 @@ from nlp.quantities import find_quantities
         ("одна тысяча двести рублей", [("одна тысяча двести", 1200)]),
         ("two hundred and fifty people", [("two hundred and fifty", 250)]),
         ("twenty-five stops", [("twenty-five", 25)]),
+        (
+            "задержаны трое, погибли пятеро из двадцати",
+            [("трое", 3), ("пятеро", 5), ("двадцати", 20)],
+        ),
     ],
 )
 def test_numbers_in_words_keep_their_place(text: str, found: list[tuple[str, int]]) -> None:
