@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from number_parser import parse_number, parse_ordinal
 from number_parser.parser import LanguageData
@@ -105,14 +105,19 @@ def word_numbers(text: str) -> list[WordNumber]:
 
 
 @cache
+def _collective_forms() -> dict[str, float]:
+    """Every case form of the collective numerals ("троих", "пятерым"), from pymorphy3's
+    lexemes: a lookup per word, where parsing every word of every text cost time and memory."""
+    forms: dict[str, float] = {}
+    for lemma_form, value in _COLLECTIVE.items():
+        for parse in analyser().parse(lemma_form):
+            if "Coll" in parse.tag:
+                forms.update((_key(f.word), float(value)) for f in parse.lexeme)
+    return forms
+
+
 def _collective(word: str) -> float | None:
-    if not re.match(r"[а-яё]", word, re.IGNORECASE):
-        return None
-    best = analyser().parse(word)[0]
-    if "Coll" not in best.tag:
-        return None
-    value = _COLLECTIVE.get(_key(best.normal_form))
-    return float(value) if value is not None else None
+    return _collective_forms().get(_key(word))
 
 
 def _ordinal_follows(text: str, language: str, end: int) -> bool:
@@ -120,8 +125,18 @@ def _ordinal_follows(text: str, language: str, end: int) -> bool:
     if m is None or not _joined(text, end, m.start()):
         return False
     if language == "en":
-        return parse_ordinal(m.group(), "en") is not None
-    return "Anum" in analyser().parse(m.group())[0].tag and _language_of(m.group()) is None
+        return _english_ordinal(m.group().lower())
+    return _russian_ordinal(m.group().lower())
+
+
+@lru_cache(maxsize=8192)
+def _english_ordinal(word: str) -> bool:
+    return parse_ordinal(word, "en") is not None
+
+
+@lru_cache(maxsize=8192)
+def _russian_ordinal(word: str) -> bool:
+    return "Anum" in analyser().parse(word)[0].tag and _language_of(word) is None
 
 
 def _joined(text: str, end: int, start: int) -> bool:
@@ -134,11 +149,19 @@ def _value(language: str, words: list[re.Match[str]]) -> WordNumber | None:
     if len(keys) == 1 and (keys[0] in forms.powers or _single_one(keys[0], language)):
         return None
     start, end = words[0].start(), words[-1].end()
-    value = parse_number(" ".join(keys), language)
+    value = _parsed(" ".join(keys), language)
     if value is None:
         return None
     return WordNumber(start, end, float(value))
 
 
 def _single_one(key: str, language: str) -> bool:
-    return bool(parse_number(key, language) == 1)
+    return _parsed(key, language) == 1
+
+
+# number-parser rebuilds its language tables on every call (~0.5 ms); the runs news writes are
+# few ("пять", "двадцать три"), so each is parsed once.
+@lru_cache(maxsize=8192)
+def _parsed(run: str, language: str) -> int | None:
+    value = parse_number(run, language)
+    return int(value) if value is not None else None
