@@ -39,11 +39,11 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from article_retrieval import articles  # noqa: E402
 from fit_linear import fit_logistic, show_and_store, trainer_arguments  # noqa: E402
-from train_span_reader import HELD_OUT, TRAIN, half_of  # noqa: E402
+from public_sets import public_set  # noqa: E402
+from train_span_reader import HELD_OUT, TRAIN  # noqa: E402
 
-from evaluation.retrieval import _build_eval_index, read_jsonl  # noqa: E402
+from evaluation.retrieval import _build_eval_index  # noqa: E402
 from index.embedder_loader import load_embedder  # noqa: E402
 from index.second_embedder import load_second_embedder  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
@@ -106,24 +106,9 @@ def rows_of(
 
 
 def set_rows(eval_dir: Path, name: str, setting: str, half: int | None, limit: int | None) -> Rows:
-    """One public set as `newsbot eval` indexes it, or ("xquad-articles") XQuAD's paragraphs
-    joined back into whole articles (bench/article_retrieval.py); `half` as in TRAIN."""
-    target = setting.split("-")[1]
-    source = "xquad" if name == "xquad-articles" else name
-    paragraphs = read_jsonl(eval_dir / source / "corpus.jsonl")
-    if name == "xquad-articles":
-        out = IndexSettings().data_dir / "bench" / "xquad-articles"
-        corpus, gold_of = articles(eval_dir, target, out)
-    else:
-        corpus = eval_dir / name / "corpus.jsonl"
-        gold_of = {str(r["id"]): str(r["id"]) for r in paragraphs}
-    keep = half_of(paragraphs, half)
-    questions = [
-        r
-        for r in read_jsonl(eval_dir / source / f"questions.{setting}.jsonl")
-        if keep is None or str(r["context_id"]) in keep
-    ][:limit]
-    return rows_of(corpus, target, questions, gold_of)
+    """One public set (bench/public_sets.py) as the answerability model sees it."""
+    chosen = public_set(eval_dir, name, setting, half, limit)
+    return rows_of(chosen.corpus, chosen.target, chosen.questions, chosen.gold_of)
 
 
 @dataclass

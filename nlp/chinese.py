@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from nlp.words import fold
+
 _INITIALS = {
     "b": "б", "p": "п", "m": "м", "f": "ф", "d": "д", "t": "т", "n": "н", "l": "л", "g": "г",
     "k": "к", "h": "х", "j": "цз", "q": "ц", "x": "с", "zh": "чж", "ch": "ч", "sh": "ш",
@@ -105,7 +107,7 @@ def _table() -> dict[str, str]:
 def _split(word: str) -> list[str] | None:
     """The word as Palladius syllables (fewest syllables wins), or None."""
     table = _table()
-    word = word.lower().replace("ё", "е")
+    word = fold(word)
     best: list[list[str] | None] = [None] * (len(word) + 1)
     best[0] = []
     for end in range(1, len(word) + 1):

@@ -19,6 +19,7 @@ import Stemmer
 from nlp.language import script, strip_stress
 from nlp.morph import analyser
 from nlp.resources import load_json
+from nlp.words import fold
 
 # Not `nlp.words.WORD`: a place's words split at hyphens ("Санкт-Петербург", "Ростов-на-Дону")
 # so each is stemmed; stress marks (U+0301, U+0300) stay inside their word.
@@ -66,7 +67,7 @@ class _Record(TypedDict, total=False):
 
 
 def _fold(word: str) -> str:
-    return strip_stress(word.lower()).replace("ё", "е")
+    return fold(strip_stress(word))
 
 
 @lru_cache(maxsize=200_000)

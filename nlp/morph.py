@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from nlp.words import fold
+
 
 @lru_cache(maxsize=1)
 def analyser() -> Any:
@@ -28,8 +30,8 @@ def is_russian_predicate(word: str) -> bool:
 def lemma(word: str) -> str:
     """The dictionary form of a Russian word (pymorphy3's best parse); other words lower-cased,
     an English plural "-s" dropped. Cheaper stems confuse "участвует" with "участников"."""
-    low = word.lower().replace("ё", "е")
+    low = fold(word)
     if any("а" <= ch <= "я" for ch in low):
         parses = analyser().parse(low)
-        return str(parses[0].normal_form).replace("ё", "е") if parses else low
+        return fold(str(parses[0].normal_form)) if parses else low
     return low[:-1] if len(low) > 3 and low.endswith("s") and not low.endswith("ss") else low

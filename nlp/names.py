@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from nlp.chinese import pinyin_name
 from nlp.language import script, strip_stress
 from nlp.stopwords import STOP_WORDS
-from nlp.words import WORD
+from nlp.words import WORD, fold
 
 # Russian case endings, longest first: names decline ("Аллена", "Обамой"), stems over-cut them.
 _RU_ENDINGS = tuple(
@@ -70,7 +70,7 @@ def _consonants(spelling: str) -> str:
 
 def _latin(word: str) -> str:
     """The word in one Latin spelling: Russian case ending cut, Pinyin for a Chinese name."""
-    w = word.lower().replace("ё", "е")
+    w = fold(word)
     if w.isdigit():
         return w
     chinese = pinyin_name(word) if script(w) == "ru" else None

@@ -18,6 +18,7 @@ from number_parser import parse_number, parse_ordinal
 from number_parser.parser import LanguageData
 
 from nlp.morph import analyser
+from nlp.words import fold
 
 LANGUAGES = ("ru", "en")
 # Russian collective numerals ("трое задержанных", "погибли пятеро"), by lemma: a closed
@@ -54,7 +55,7 @@ def _forms(language: str) -> _Forms:
 
 
 def _key(word: str) -> str:
-    return word.lower().replace("ё", "е")
+    return fold(word)
 
 
 def _language_of(word: str) -> str | None:

@@ -53,6 +53,7 @@ from nlp.places import (
     topic_places,
 )
 from nlp.sentences import split_sentences
+from nlp.words import fold
 from rag.alerts.term_translations import MAX_WORDS, TERM_COSINE, TermTranslations, phrases
 
 # Margin over the topic's background cosine (see the module docstring). Calibrated on the dev half
@@ -145,7 +146,7 @@ def _words(text: str, *, keep_stop: bool = False) -> list[_Word]:
     text = strip_stress(text)
     out: list[_Word] = []
     for m in _WORD.finditer(text):
-        w = m.group().lower().replace("ё", "е")
+        w = fold(m.group())
         if not keep_stop and w in _STOP:
             continue
         s, stem, lemma, keys = _analyse_word(w)

@@ -19,6 +19,7 @@ from nlp.names import name_form
 from nlp.quantities import Quantity
 from nlp.stopwords import STOP_WORDS
 from nlp.units import measure_unit, quantity_currency, quantity_kind
+from nlp.words import fold
 from rag.factcheck.facts import (
     LISTED_ACTOR_ACTS,
     Action,
@@ -102,7 +103,7 @@ def quantity_relation(claim: Quantity, source: Quantity) -> Relation:
 
 
 def _stem(word: str | None) -> str:
-    return (word or "").lower().replace("ё", "е")[:5]
+    return fold(word or "")[:5]
 
 
 def _counted(q: Quantity, text: str, language: str) -> str | None:

@@ -27,6 +27,7 @@ import Stemmer
 
 from nlp.language import script, strip_stress
 from nlp.stopwords import STOP_WORDS as _STOP
+from nlp.words import fold
 
 # bm25s sets its own logger to DEBUG when imported, so every index build printed a line into
 # the chat and the CLI's output; its warnings still show.
@@ -59,7 +60,7 @@ def _stem(words: Iterable[str]) -> dict[str, str]:
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(strip_stress(text).lower().replace("ё", "е"))
+    return _WORD.findall(fold(strip_stress(text)))
 
 
 def tokens(text: str) -> list[str]:
