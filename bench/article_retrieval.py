@@ -131,7 +131,9 @@ def run_setting(
         qvec, qtokens = embed_question(embedder, question.text)
         hits = engine.retriever.search(question, qvec, k=12, query_tokens=qtokens)
         reading = reading_list(hits, rag.answer_chunks, PER_OTHER_LANGUAGE)
-        answer = engine.answerer.answer(question, qvec, reading, threshold=rag.refuse_below)
+        answer = engine.answerer.answer(
+            question, qvec, reading, threshold=rag.refuse_below, query_tokens=qtokens
+        )
         ours.top_hit += bool(hits) and hits[0].document.doc_id == gold
         ours.refused += not answer.answered
         if answer.answered:
@@ -139,7 +141,7 @@ def run_setting(
             shown = [answer.answer, *(c.quote for c in answer.citations)]
             ours.answer_shown += answer_hit(answers, shown)
         absent = [h for h in hits if h.document.doc_id != gold][: rag.answer_chunks]
-        ranking = engine.answerer.rank(question, qvec, absent)
+        ranking = engine.answerer.rank(question, qvec, absent, query_tokens=qtokens)
         ours.refused_absent += not engine.answerer.is_answerable(question, ranking)
         top = recipe.top(str(row["question"]))
         if top:

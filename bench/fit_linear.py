@@ -9,6 +9,7 @@ regression, for `train_answerability.py` (whether the corpus answers at all).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.answering.ranker import LinearRanker
+from rag.answering.ranker import LinearRanker, load_ranker
 
 Matrix = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
@@ -76,6 +77,18 @@ def fit_logistic(features: Matrix, labels: Mask, names: tuple[str, ...]) -> Line
     )
     w = result.x
     return LinearRanker(features=names, weights=w[:-1] / scale, bias=float(w[-1]), mean=mean)
+
+
+def committed_model(path: Path) -> LinearRanker:
+    """The committed weights, read for the features they were trained on: a retrain may add
+    features, and the committed model then scores on its own columns (`scores_on`)."""
+    trained_for = tuple(json.loads(path.read_text(encoding="utf-8"))["features"])
+    return load_ranker(path, trained_for)
+
+
+def scores_on(model: LinearRanker, matrix: Matrix, features: Sequence[str]) -> Matrix:
+    """The model's scores of rows whose columns are `features` (a superset of the model's)."""
+    return model.scores(matrix[:, [list(features).index(f) for f in model.features]])
 
 
 def show_and_store(

@@ -36,7 +36,13 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fit_linear import fit, show_and_store, trainer_arguments  # noqa: E402
+from fit_linear import (  # noqa: E402
+    committed_model,
+    fit,
+    scores_on,
+    show_and_store,
+    trainer_arguments,
+)
 from public_sets import public_set  # noqa: E402
 
 from evaluation.retrieval import _build_eval_index  # noqa: E402
@@ -47,7 +53,7 @@ from rag.answering.engine import PER_OTHER_LANGUAGE, AnswerEngine, reading_list 
 from rag.answering.extractive import Candidate  # noqa: E402
 from rag.answering.question import analyse  # noqa: E402
 from rag.answering.ranker import LinearRanker  # noqa: E402
-from rag.answering.selector import SELECTOR_PATH, load_selector, views_of  # noqa: E402
+from rag.answering.selector import SELECTOR_PATH, views_of  # noqa: E402
 from rag.answering.sentence_features import FEATURES, feature_matrix  # noqa: E402
 from rag.retrieval.retriever import embed_question  # noqa: E402
 from rag.settings import RagSettings  # noqa: E402
@@ -111,7 +117,7 @@ def _groups(
             question, qvec, k=4 * rag.answer_chunks, query_tokens=qtokens
         )
         reading = reading_list(hits, rag.answer_chunks, PER_OTHER_LANGUAGE)
-        cands: list[Candidate] = engine.answerer.candidates(question, qvec, reading)
+        cands: list[Candidate] = engine.answerer.candidates(question, qvec, reading, qtokens)
         if not cands:
             continue
         features = feature_matrix(question, views_of(question, cands, reading))
@@ -140,7 +146,10 @@ class Scores:
 def score(groups: Sequence[Group], selector: LinearRanker | None) -> Scores:
     right = cited = 0
     for g in groups:
-        i = g.baseline_choice if selector is None else int(np.argmax(selector.scores(g.features)))
+        if selector is None:
+            i = g.baseline_choice
+        else:
+            i = int(np.argmax(scores_on(selector, g.features, FEATURES)))
         right += bool(g.right[i])
         cited += bool(g.gold_doc[i])
     n = max(1, len(groups))
@@ -156,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     held = {f"{n} {s} (test half)": _groups(eval_dir, n, s, h, args.limit) for n, s, h in HELD_OUT}
     selector = fit([(g.features, g.right) for g in train_groups], FEATURES)
     print(f"trained on {len(train_groups)} training questions in {time.perf_counter() - t0:.0f} s")
-    committed = load_selector()
+    committed = committed_model(SELECTOR_PATH)
     print(
         "\n| set | n | right sentence: baseline | committed | learned "
         "| gold cited: baseline | committed | learned |"

@@ -193,7 +193,9 @@ def _score_answer(
     """The answer to the question, and the refusal score once its paragraph is removed."""
     qvec, qtokens = vectors
     reading = reading_list(hybrid, rag_settings.answer_chunks, PER_OTHER_LANGUAGE)
-    answer = engine.answerer.answer(question, qvec, reading, threshold=rag_settings.refuse_below)
+    answer = engine.answerer.answer(
+        question, qvec, reading, threshold=rag_settings.refuse_below, query_tokens=qtokens
+    )
     answers = [*row.get("answers", []), *row.get("answers_alt", [])]
     if answer.answered:
         texts = [answer.answer, *(c.quote for c in answer.citations)]
@@ -208,7 +210,9 @@ def _score_answer(
         for h in engine.retriever.search(question, qvec, k=12, query_tokens=qtokens)
         if h.document.doc_id != gold
     ]
-    ranking = engine.answerer.rank(question, qvec, absent[: rag_settings.answer_chunks])
+    ranking = engine.answerer.rank(
+        question, qvec, absent[: rag_settings.answer_chunks], query_tokens=qtokens
+    )
     if answer.confidence:
         report.sims_present.append(answer.confidence)
     if ranking.ranked:

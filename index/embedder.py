@@ -57,6 +57,11 @@ class TokenEmbedder(Embedder, Protocol):
         """The query's vector (1-D) and its token states."""
         ...
 
+    def passage_token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where in `text` each of its stored passage token states lies: (start, end) character
+        offsets, one per row of `embed_passages_with_tokens`'s states, in order."""
+        ...
+
 
 def text_prefixes(model_name: str) -> tuple[str, str]:
     """(query prefix, passage prefix): e5 models were trained with these, and without them
@@ -64,6 +69,16 @@ def text_prefixes(model_name: str) -> tuple[str, str]:
     if "e5" in model_name.lower():
         return "query: ", "passage: "
     return "", ""
+
+
+def stored_token_spans(
+    offsets: Sequence[tuple[int, int]], prefix: str, skip: int
+) -> list[tuple[int, int]]:
+    """The character spans in the text without `prefix` of the tokens `text_token_states`
+    keeps, from a tokenizer's offsets of `prefix + text` (specials included)."""
+    cut = len(prefix)
+    kept = offsets[skip : max(skip, len(offsets) - 1)]
+    return [(max(0, start - cut), max(0, end - cut)) for start, end in kept]
 
 
 def text_token_states(hidden: npt.NDArray[np.floating], length: int, skip: int) -> TokenStates:

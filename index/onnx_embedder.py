@@ -21,7 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import EmbedderIdentity, Vectors, text_prefixes, text_token_states
+from index.embedder import (
+    EmbedderIdentity,
+    Vectors,
+    stored_token_spans,
+    text_prefixes,
+    text_token_states,
+)
 from index.tokens import TokenStates
 
 INT8_BACKEND = "onnxruntime-int8"
@@ -95,6 +101,11 @@ class OnnxEmbedder:
     def embed_query_with_tokens(self, text: str) -> tuple[Vectors, TokenStates]:
         vectors, states = self._encode([text], self._query_prefix, with_tokens=True)
         return vectors[0], states[0]
+
+    def passage_token_spans(self, text: str) -> list[tuple[int, int]]:
+        prefix = self._passage_prefix
+        offsets = self._tokenizer.encode(prefix + text).offsets
+        return stored_token_spans(offsets, prefix, self._skip[prefix])
 
     def _encode(
         self, texts: Sequence[str], prefix: str, *, with_tokens: bool

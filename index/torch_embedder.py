@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import EmbedderIdentity, Vectors, text_prefixes, text_token_states
+from index.embedder import (
+    EmbedderIdentity,
+    Vectors,
+    stored_token_spans,
+    text_prefixes,
+    text_token_states,
+)
 from index.tokens import TOKEN_LAYER, TokenStates
 
 BACKEND = "sentence-transformers-torch-fp32"
@@ -33,6 +39,7 @@ class SentenceTransformerEmbedder:
     ) -> None:
         import transformers
         from sentence_transformers import SentenceTransformer
+        from tokenizers import Tokenizer
 
         # Its weight-loading progress bar is noise in a CLI and in the bot's logs.
         transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
@@ -45,6 +52,18 @@ class SentenceTransformerEmbedder:
         self._identity = EmbedderIdentity(model=model_name, backend=BACKEND, dim=int(dim))
         self._batch_size = batch_size
         self._query_prefix, self._passage_prefix = text_prefixes(model_name)
+        self._skip = 1 + len(
+            self._model.tokenizer(self._passage_prefix.strip(), add_special_tokens=False)[
+                "input_ids"
+            ]
+        )
+        # A copy of the fast tokenizer that only `passage_token_spans` uses, set up once: the
+        # model's own is reconfigured by every `encode` call, which a concurrent read would
+        # trip over ("Already borrowed").
+        spans_tokenizer: Any = Tokenizer.from_str(self._model.tokenizer.backend_tokenizer.to_str())
+        spans_tokenizer.no_padding()
+        spans_tokenizer.enable_truncation(int(self._model.max_seq_length or 512))
+        self._spans_tokenizer = spans_tokenizer
         self.texts_encoded = 0
 
     @property
@@ -65,6 +84,11 @@ class SentenceTransformerEmbedder:
     def embed_query_with_tokens(self, text: str) -> tuple[Vectors, TokenStates]:
         vectors, states = self._encode_with_tokens([text], self._query_prefix)
         return vectors[0], states[0]
+
+    def passage_token_spans(self, text: str) -> list[tuple[int, int]]:
+        prefix = self._passage_prefix
+        offsets = self._spans_tokenizer.encode(prefix + text).offsets
+        return stored_token_spans(offsets, prefix, self._skip)
 
     def _encode_with_tokens(
         self, texts: Sequence[str], prefix: str

@@ -126,6 +126,26 @@ def _parse_number(raw: str) -> float:
     return float(compact.replace(",", "."))
 
 
+def written_precision(q: Quantity) -> float:
+    """Half the step of the last digit written, relative to the number: 1/30 for "1,5" and for
+    "1500" (a whole number's trailing zeros may be rounding), 0 for a number in words.
+
+    Why: a value converted from another unit ("1450 м" for a claim of "1,5 км") is the same
+    when it lies within the rounding the claim's digits allow."""
+    compact = re.sub(r"[\s\u00a0\u202f]", "", q.number)
+    if not re.fullmatch(r"\d[\d.,]*", compact):
+        return 0.0
+    number = _parse_number(compact)
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", compact):
+        compact = compact.replace(",", "")
+    whole, _, decimals = compact.replace(",", ".").partition(".")
+    if decimals:
+        step = 10.0 ** -len(decimals)
+    else:
+        step = 10.0 ** (len(whole) - len(whole.rstrip("0"))) if whole.strip("0") else 1.0
+    return 0.5 * step / number if number else 0.0
+
+
 def _scale_of(raw: str | None) -> tuple[float, str | None]:
     if not raw:
         return 1.0, None

@@ -4,9 +4,9 @@ Why: a fact-check compares a claim's number only with numbers of the same thing 
 "12 километров", never "18 остановок" with "12 километров"), and the noun after a number names
 a unit in many spellings (abbreviations, cases, plurals, two languages). Russian words are read
 by their pymorphy3 lemma (so "лётчиков" is no "лет" and "частных" no "час"), English ones with a
-plural "s" dropped, abbreviations exactly. SI and everyday units only, each scale its own key
-("1,5 км" and "1500 м" are not compared, so never called different); which thing a plain noun
-counts is left to the caller.
+plural "s" dropped, abbreviations exactly. SI and everyday units only; units of one dimension
+convert (`unit_size`: "1,5 км" is "1500 м"); months and years are no fixed number of days and
+stay apart. Which thing a plain noun counts is left to the caller.
 """
 
 from __future__ import annotations
@@ -45,6 +45,25 @@ _UNITS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     )
 }
 
+# unit key -> (dimension, size in the dimension's base unit): the units that convert.
+_SIZES: dict[str, tuple[str, float]] = {
+    "km": ("length", 1000.0),
+    "m": ("length", 1.0),
+    "cm": ("length", 0.01),
+    "mm": ("length", 0.001),
+    "mile": ("length", 1609.344),
+    "kg": ("mass", 1.0),
+    "g": ("mass", 0.001),
+    "t": ("mass", 1000.0),
+    "lb": ("mass", 0.45359237),
+    "ha": ("area", 1e4),
+    "sq_km": ("area", 1e6),
+    "minute": ("duration", 60.0),
+    "hour": ("duration", 3600.0),
+    "day": ("duration", 86400.0),
+    "week": ("duration", 604800.0),
+}
+
 _CURRENCIES = (
     # Word starts, not substrings: "рубеж", "Европа", "клиентов" name no money.
     ("RUB", re.compile(r"\bруб(?:л|\.|\b)|₽|\brouble|\bruble|\brub\b", re.IGNORECASE)),
@@ -67,6 +86,12 @@ def measure_unit(noun: str | None) -> str | None:
         if word in abbreviations or form in words:
             return key
     return None
+
+
+def unit_size(unit: str) -> tuple[str, float]:
+    """(dimension, size in its base unit): ("length", 1000.0) for "km"; a unit that converts
+    into no other is a dimension of its own, of size 1."""
+    return _SIZES.get(unit, (unit, 1.0))
 
 
 def currency_of(text: str) -> str | None:

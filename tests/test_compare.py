@@ -393,3 +393,38 @@ def test_a_function_word_after_a_number_says_nothing_of_what_it_counts() -> None
     c = compare(_en("The report blamed a conjunction of three planets in 1345 that year."),
                 evidence, NO_CONTEXT)  # fmt: skip
     assert not c.mismatches
+
+
+def test_units_of_one_dimension_convert() -> None:
+    evidence = _ru("Мэрия открыла новую трамвайную линию длиной 1500 метров.")
+    same = compare(
+        _ru("Мэрия открыла новую трамвайную линию длиной 1,5 км."), evidence, NO_CONTEXT
+    )
+    assert not same.mismatches and same.matched
+    other = compare(_ru("Мэрия открыла новую трамвайную линию длиной 3 км."), evidence, NO_CONTEXT)
+    assert _kinds(other) == ["number"]
+    # The claim's rounding: "1,5 км" allows 1450-1550 m; "1,50 км" does not allow 1450 m.
+    rounded = _ru("Мэрия открыла новую трамвайную линию длиной 1450 метров.")
+    assert not compare(
+        _ru("Мэрия открыла трамвайную линию длиной 1,5 км."), rounded, NO_CONTEXT
+    ).mismatches
+    precise = compare(_ru("Мэрия открыла трамвайную линию длиной 1,50 км."), rounded, NO_CONTEXT)
+    assert _kinds(precise) == ["number"]
+    # Across languages, and never across dimensions or into months.
+    english = _en("The city opened a new tram line 1.5 kilometres long.")
+    assert not compare(english, evidence, NO_CONTEXT).mismatches
+    weight = compare(
+        _ru("Мэрия открыла новую трамвайную линию длиной 1,5 т."), evidence, NO_CONTEXT
+    )
+    assert not weight.mismatches
+    weeks = _ru("Строительство линии заняло 8 недель.")
+    assert _kinds(compare(_ru("Строительство линии заняло 90 дней."), weeks, NO_CONTEXT)) == [
+        "number"
+    ]
+    assert not compare(_ru("Строительство линии заняло 56 дней."), weeks, NO_CONTEXT).mismatches
+    months = compare(
+        _ru("Строительство линии заняло 60 дней."),
+        _ru("Строительство линии заняло 2 месяца."),
+        NO_CONTEXT,
+    )
+    assert not months.mismatches

@@ -1,6 +1,6 @@
 import pytest
 
-from nlp.quantities import find_quantities, render_english
+from nlp.quantities import find_quantities, render_english, written_precision
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,19 @@ def test_years_are_not_quantities() -> None:
 def test_bounds_said_with_a_verb(text: str, qualifier: str, value: float) -> None:
     (q,) = find_quantities(text)
     assert (q.qualifier, q.value) == (qualifier, pytest.approx(value))
+
+
+@pytest.mark.parametrize(
+    ("text", "precision"),
+    [
+        ("длиной 1,5 км", 0.05 / 1.5),
+        ("длиной 1500 метров", 50 / 1500),
+        ("длиной 1,50 км", 0.005 / 1.5),
+        ("a 1,500-metre line", 50 / 1500),
+        ("длиной 1507 метров", 0.5 / 1507),
+        ("длиной 0 метров", 0.0),
+    ],
+)
+def test_written_precision_is_half_the_last_digit(text: str, precision: float) -> None:
+    (q,) = find_quantities(text)
+    assert written_precision(q) == pytest.approx(precision)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,16 @@ def test_cross_language_columns_only_for_the_other_language() -> None:
     assert rows[0, _column("cross_similarity_gap")] == pytest.approx(-0.1)
     assert rows[1, _column("cross_similarity_gap")] == 0.0
     assert rows[1, _column("similarity_gap")] == 0.0
+
+
+def test_token_match_columns_compare_with_the_best_candidate() -> None:
+    question = analyse("Who signed the agreement?")
+    views = [_view("Ivanov signed it."), _view("The park opened on Monday.")]
+    views = [replace(views[0], token_match=0.62), replace(views[1], token_match=0.50)]
+    rows = feature_matrix(question, views)
+    assert rows[:, _column("token_match")].tolist() == [0.62, 0.50]
+    assert rows[0, _column("token_match_gap")] == 0.0
+    assert rows[1, _column("token_match_gap")] == pytest.approx(-0.12)
 
 
 def test_stored_weights_match_the_code() -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from index.embedder import Embedder
+from index.embedder import Embedder, TokenEmbedder
 from index.embedder_loader import load_embedder
 from index.second_embedder import QUERY_THREADS, load_second_embedder
 from index.settings import IndexSettings
@@ -49,6 +49,12 @@ def reading_list(hits: Sequence[Hit], n: int, per_other_language: int) -> list[H
             count[lang] = count.get(lang, 0) + 1
             chosen.append(hit)
     return chosen
+
+
+def token_spans_of(embedder: Embedder) -> Callable[[str], list[tuple[int, int]]] | None:
+    """The embedder's map from a passage's characters to its stored token states, if it keeps
+    them."""
+    return embedder.passage_token_spans if isinstance(embedder, TokenEmbedder) else None
 
 
 def add_story_sources(answer: Answer, snapshot: IndexSnapshot) -> None:
@@ -137,7 +143,7 @@ class AnswerEngine:
             retriever=HybridRetriever(
                 snapshot, candidates=settings.candidates, second_embedder=second_embedder
             ),
-            answerer=ExtractiveAnswerer(snapshot, ner),
+            answerer=ExtractiveAnswerer(snapshot, ner, token_spans_of(embedder)),
             chat_model=make_chat_model(settings),
             second_embedder=second_embedder,
             ner=ner,
@@ -200,6 +206,7 @@ class AnswerEngine:
                 qvec,
                 reading,
                 threshold=self.settings.refuse_below,
+                query_tokens=qtokens,
             )
             if answer.answered and answer.mode == "extractive":
                 add_story_sources(answer, self.retriever.snapshot)

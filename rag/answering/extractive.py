@@ -7,16 +7,18 @@ Every sentence it outputs is either a verbatim quote of a cited chunk or a short
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 from cachetools import LRUCache
 
+from index.chunking import passage_text
 from index.documents import Document
 from index.embedder import Vectors
 from index.store import IndexSnapshot
+from index.tokens import TokenStates
 from nlp.dates import parse_date
 from nlp.entities import Entity, RussianNer, find_entities, latin
 from nlp.names import find_person, name_keys
@@ -30,6 +32,7 @@ from rag.answering.answerability import answerability_features, load_answerabili
 from rag.answering.question import QType, Question, asked_quantity
 from rag.answering.selector import CROSS_LANGUAGE_OFFSET, load_selector, views_of
 from rag.answering.sentence_features import feature_matrix
+from rag.answering.sentence_tokens import chunk_offset, sentence_match
 from rag.answering.spans import Span, candidate_spans, choose_span
 from rag.retrieval.hits import Hit
 
@@ -51,6 +54,7 @@ class Candidate:
     end: int
     similarity: float  # cosine between question and sentence, language offset added
     score: float
+    token_match: float = 0.0  # the question's token maxsim on this sentence (sentence_tokens.py)
 
     @property
     def text(self) -> str:
@@ -79,9 +83,16 @@ class ExtractiveAnswerer:
     `hits` must come from `snapshot` (the vectors were embedded when it was built).
     """
 
-    def __init__(self, snapshot: IndexSnapshot, ner: RussianNer) -> None:
+    def __init__(
+        self,
+        snapshot: IndexSnapshot,
+        ner: RussianNer,
+        token_spans: Callable[[str], list[tuple[int, int]]] | None = None,
+    ) -> None:
         self._snapshot = snapshot
         self._ner = ner
+        # The embedder's `passage_token_spans` (None: it keeps no token states).
+        self._token_spans = token_spans
         self._places: LRUCache[str, frozenset[str]] = LRUCache(PLACES_CACHE_SIZE)
         self._places_lock = threading.Lock()  # answer threads share it; cachetools is not safe
 
@@ -91,8 +102,14 @@ class ExtractiveAnswerer:
         return self._ner
 
     def candidates(
-        self, question: Question, question_vector: Vectors, hits: Sequence[Hit]
+        self,
+        question: Question,
+        question_vector: Vectors,
+        hits: Sequence[Hit],
+        query_tokens: TokenStates | None = None,
     ) -> list[Candidate]:
+        """Every sentence of `hits`, scored by similarity (and token match, given the
+        question's token states)."""
         spans: list[tuple[Hit, int, int]] = []
         rows: list[int] = []
         seen: set[int] = set()  # sentence rows: overlapping chunks share sentences
@@ -108,8 +125,9 @@ class ExtractiveAnswerer:
         vectors = self._snapshot.sentence_vectors[rows]
         sims = vectors @ question_vector.reshape(-1)
         asked_places = set(topic_places(question.text)[0])
+        matches = self._token_matches(query_tokens, spans)
         out = []
-        for (h, s, e), raw in zip(spans, sims, strict=True):
+        for (h, s, e), raw, match in zip(spans, sims, matches, strict=True):
             offset = 0.0 if h.document.language == question.language else CROSS_LANGUAGE_OFFSET
             if not asked_places <= self._places_of(h.document):
                 offset -= PLACE_MISS_PENALTY
@@ -121,8 +139,33 @@ class ExtractiveAnswerer:
                     end=e,
                     similarity=sim,
                     score=0.0,  # the selector's, set by `rank`
+                    token_match=match,
                 )
             )
+        return out
+
+    def _token_matches(
+        self, query_tokens: TokenStates | None, spans: Sequence[tuple[Hit, int, int]]
+    ) -> list[float]:
+        """Each sentence's token maxsim with the question (0 where no states are kept)."""
+        tokens = self._snapshot.tokens
+        if (
+            query_tokens is None
+            or not len(query_tokens)
+            or tokens is None
+            or not self._token_spans
+        ):
+            return [0.0] * len(spans)
+        per_chunk: dict[str, tuple[TokenStates, list[tuple[int, int]], int]] = {}
+        out = []
+        for hit, start, end in spans:
+            chunk = hit.chunk
+            if chunk.chunk_id not in per_chunk:
+                states = tokens.states(self._snapshot.row_of(chunk.chunk_id))
+                offsets = self._token_spans(passage_text(hit.document.title, chunk.text))
+                per_chunk[chunk.chunk_id] = states, offsets, chunk_offset(hit.document.title)
+            states, offsets, shift = per_chunk[chunk.chunk_id]
+            out.append(sentence_match(query_tokens, states, offsets, shift + start, shift + end))
         return out
 
     def answer(
@@ -131,8 +174,10 @@ class ExtractiveAnswerer:
         question_vector: Vectors,
         hits: Sequence[Hit],
         threshold: float,
+        *,
+        query_tokens: TokenStates | None,
     ) -> Answer:
-        ranking = self.rank(question, question_vector, hits)
+        ranking = self.rank(question, question_vector, hits, query_tokens=query_tokens)
         ranked, entities = ranking.ranked, ranking.entities
         if not ranked:
             return refusal(question, hits)
@@ -183,9 +228,16 @@ class ExtractiveAnswerer:
             published=published,
         )
 
-    def rank(self, question: Question, question_vector: Vectors, hits: Sequence[Hit]) -> Ranking:
+    def rank(
+        self,
+        question: Question,
+        question_vector: Vectors,
+        hits: Sequence[Hit],
+        *,
+        query_tokens: TokenStates | None,
+    ) -> Ranking:
         """Sentences best first, by the learned selector (`selector.py`, trained on public QA)."""
-        cands = self.candidates(question, question_vector, hits)
+        cands = self.candidates(question, question_vector, hits, query_tokens)
         features = feature_matrix(question, views_of(question, cands, hits))
         scores = load_selector().scores(features)
         order = np.argsort(-scores, kind="stable")

@@ -31,6 +31,8 @@ class CandidateLike(Protocol):
     def similarity(self) -> float: ...
     @property
     def text(self) -> str: ...
+    @property
+    def token_match(self) -> float: ...
 
 
 def load_selector(path: Path = SELECTOR_PATH) -> LinearRanker:
@@ -55,6 +57,7 @@ def views_of(
                 chunk_rank=rank.get(c.hit.chunk.chunk_id, len(reading)),
                 cross_language=cross,
                 first_in_chunk=not c.hit.chunk.text[: c.start].strip(),
+                token_match=c.token_match,
             )
         )
     return out

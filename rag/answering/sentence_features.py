@@ -41,6 +41,8 @@ FEATURES = (
     "cross_similarity_gap",  # similarity_gap, for a sentence in the other language only
     "log_length",  # log of the sentence length in characters
     "first_in_chunk",  # the chunk's first sentence (a lead, or a paragraph's topic sentence)
+    "token_match",  # the question's token maxsim on the sentence (sentence_tokens.py)
+    "token_match_gap",  # the same, minus the best candidate's
 )
 
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -65,6 +67,7 @@ class SentenceView:
     chunk_rank: int
     cross_language: bool
     first_in_chunk: bool
+    token_match: float = 0.0
 
 
 def content_stems(text: str) -> set[str]:
@@ -131,6 +134,7 @@ def feature_matrix(question: Question, views: Sequence[SentenceView]) -> npt.NDA
     asked_names = set(name_keys(question.text))
     asked_lemmas = {lemma(w) for w in _WORD.findall(question.text)}
     best = max(v.similarity for v in views)
+    best_match = max(v.token_match for v in views)
     typed = _TYPE_FEATURE.get(question.qtype)
     for i, v in enumerate(views):
         row = out[i]
@@ -154,4 +158,6 @@ def feature_matrix(question: Question, views: Sequence[SentenceView]) -> npt.NDA
             row[column["cross_similarity_gap"]] = v.similarity - best
         row[column["log_length"]] = math.log(max(len(v.text), 1))
         row[column["first_in_chunk"]] = float(v.first_in_chunk)
+        row[column["token_match"]] = v.token_match
+        row[column["token_match_gap"]] = v.token_match - best_match
     return out

@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
 from nlp.names import name_form
-from nlp.quantities import Quantity
+from nlp.quantities import Quantity, written_precision
 from nlp.stopwords import STOP_WORDS
-from nlp.units import measure_unit, quantity_currency, quantity_kind
+from nlp.units import measure_unit, quantity_currency, quantity_kind, unit_size
 from nlp.words import fold
 from rag.factcheck.facts import (
     LISTED_ACTOR_ACTS,
@@ -113,7 +114,7 @@ def _counted(q: Quantity, text: str, language: str) -> str | None:
         return quantity_currency(q, text)
     unit = measure_unit(q.noun)
     if unit is not None:
-        return f"unit:{unit}"
+        return f"unit:{unit_size(unit)[0]}"
     if not q.noun or q.scale == "%" or q.noun.lower() in STOP_WORDS:
         return None  # "five million in population", "1345 that": the word after says nothing
     return f"{language}:{_stem(q.noun)}"
@@ -126,6 +127,29 @@ def _same_thing(a: str | None, b: str | None) -> bool:
         return True
     kinds = (a.split(":", 1)[0], b.split(":", 1)[0])
     return "unit" not in kinds and kinds[0] != kinds[1] and ":" in a and ":" in b
+
+
+def _in_unit_of(claim: Quantity, source: Quantity) -> Quantity:
+    """The source's quantity in the claim's unit of measure ("1500 м" as 1.5 for "1,5 км")."""
+    a, b = measure_unit(claim.noun), measure_unit(source.noun)
+    if a is None or b is None or a == b:
+        return source
+    (dimension_a, size_a), (dimension_b, size_b) = unit_size(a), unit_size(b)
+    if dimension_a != dimension_b:
+        return source
+    return replace(source, value=source.value * size_b / size_a)
+
+
+def _relation(claim: Quantity, source: Quantity) -> Relation:
+    """`quantity_relation`, where a plain value converted from another unit is the same within
+    the rounding either number's digits allow ("1,5 км" for "1450 м")."""
+    relation = quantity_relation(claim, source)
+    units = {measure_unit(claim.noun), measure_unit(source.noun)}
+    converted = None not in units and len(units) == 2
+    if relation != "other" or not converted or claim.qualifier or source.qualifier:
+        return relation
+    slack = max(written_precision(claim), written_precision(source)) * (1 + 1e-9)
+    return "same" if abs(source.value - claim.value) <= slack * abs(claim.value) else relation
 
 
 def compare_numbers(claim: Facts, evidence: Facts, out: Comparison) -> None:
@@ -141,7 +165,8 @@ def compare_numbers(claim: Facts, evidence: Facts, out: Comparison) -> None:
             if quantity_kind(e, evidence.text) == unit
             and _same_thing(counted, _counted(e, evidence.text, evidence.language))
         ]
-        relations = {quantity_relation(q, e) for e in pool}
+        pool = [_in_unit_of(q, e) for e in pool]
+        relations = {_relation(q, e) for e in pool}
         if "same" in relations:
             out.matched += 1
         elif relations == {"other"}:

@@ -44,14 +44,3 @@ __all__ = [
     "reports_agreement",
     "same_agreement_story",
 ]
-
-__all__ = [
-    "MAX_PARTIES",
-    "STORY_MAX_DAYS",
-    "Agreement",
-    "agreement_sentence",
-    "detect_agreement",
-    "newest_agreements",
-    "reports_agreement",
-    "same_agreement_story",
-]
