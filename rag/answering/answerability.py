@@ -25,7 +25,15 @@ from rag.answering.sentence_features import FEATURES as SENTENCE_FEATURES
 ANSWERABILITY_PATH = Path(__file__).with_name("data") / "answerability.json"
 
 # Columns of the chosen sentence's selector features carried over as they are.
-_CARRIED = ("word_overlap", "name_overlap", "context_overlap", "untyped_miss", "chunk_dense")
+_CARRIED = (
+    "word_overlap",
+    "name_overlap",
+    "context_overlap",
+    "untyped_miss",
+    "chunk_dense",
+    "token_match",
+    "token_match_gap",
+)
 ANSWERABILITY_FEATURES = (
     "closest",  # the best question-sentence similarity among the candidates
     "chosen_similarity",  # the chosen sentence's
