@@ -10,7 +10,9 @@ from index.second_embedder import UseEmbedder
 from index.settings import REPO_ROOT, IndexSettings
 from rag.answering.answer import Answer
 from rag.answering.engine import AnswerEngine
+from rag.answering.question import analyse
 from rag.errors import EmptyQuestionError, QuestionTooLongError
+from rag.retrieval.retriever import embed_question
 
 ZGC_ARTICLE = "000_d237f05f24a2a3fe"
 
@@ -181,3 +183,21 @@ def test_who_is_x_is_answered_with_the_role_the_article_gives(
 
 def test_who_is_someone_the_corpus_never_names_is_refused(engine: AnswerEngine) -> None:
     assert not engine.ask("Who is Ivan Petrov?").answered
+
+
+def test_candidates_carry_the_token_match_of_their_own_sentence(engine: AnswerEngine) -> None:
+    """Over the real index the answerer reads each sentence's slice of its chunk's stored token
+    states: sentences of one chunk match differently, a sentence on the signing of the ZGC
+    agreement best, and without the question's states no match is made up."""
+    question = analyse("Who signed the ZGC agreement?")
+    qvec, qtokens = embed_question(engine.embedder, question.text)
+    hits = engine.retriever.search(question, qvec, k=8, query_tokens=qtokens)
+    answerer = engine.answerer
+    cands = answerer.candidates(question, qvec, hits, qtokens)
+    ours = [c for c in cands if c.hit.document.doc_id == ZGC_ARTICLE]
+    assert ours and all(0.0 < c.token_match <= 1.0 for c in cands)
+    best = max(ours, key=lambda c: c.token_match)
+    assert "подпис" in best.text and "ZGC" in best.text
+    same_chunk = [c.token_match for c in ours if c.hit.chunk.chunk_id == best.hit.chunk.chunk_id]
+    assert len(same_chunk) > 1 and len(set(same_chunk)) == len(same_chunk)
+    assert all(c.token_match == 0.0 for c in answerer.candidates(question, qvec, hits, None))
