@@ -11,7 +11,12 @@ from index.embedder import TokenEmbedder
 from index.onnx_embedder import OnnxEmbedder
 from index.tokens import maxsim, normalise
 from index.torch_embedder import SentenceTransformerEmbedder
-from rag.answering.sentence_tokens import chunk_offset, sentence_match, sentence_rows
+from rag.answering.sentence_tokens import (
+    chunk_offset,
+    sentence_match,
+    sentence_rows,
+    token_middles,
+)
 
 TITLE = "Moscow and Beijing sign a technology accord"
 LEAD = "The Moscow Innovation Cluster opened a new office in Beijing on Monday."
@@ -27,7 +32,7 @@ def _match(embedder: TokenEmbedder, question: str, title: str, chunk: str, sente
     _, query = embedder.embed_query_with_tokens(question)
     spans = embedder.passage_token_spans(passage)
     start = chunk_offset(title) + chunk.index(sentence)
-    return sentence_match(query, states, spans, start, start + len(sentence))
+    return sentence_match(query, states, token_middles(spans), start, start + len(sentence))
 
 
 @pytest.mark.slow
@@ -63,10 +68,11 @@ def test_the_sentence_that_states_the_fact_matches_best(
 
 
 def test_rows_are_the_tokens_whose_middle_is_inside() -> None:
-    spans = [(0, 4), (4, 9), (9, 10), (10, 15), (15, 20)]
-    assert sentence_rows(spans, 4, 10) == [1, 2]
-    assert sentence_rows(spans, 12, 20) == [3, 4]  # (10, 15) has its middle at 12.5
-    assert sentence_rows(spans, 30, 40) == []
+    middles = token_middles([(0, 4), (4, 9), (9, 10), (10, 15), (15, 20)])
+    assert sentence_rows(middles, 4, 10) == slice(1, 3)
+    assert sentence_rows(middles, 12, 20) == slice(3, 5)  # (10, 15) has its middle at 12.5
+    assert sentence_rows(middles, 13, 15) == slice(4, 4)  # no token's middle inside
+    assert sentence_rows(middles, 30, 40) == slice(5, 5)
     assert chunk_offset("  Title ") == len("Title") + 1 and chunk_offset("") == 0
 
 
@@ -75,7 +81,11 @@ def test_states_that_do_not_line_up_fall_back_to_the_whole_chunk() -> None:
     query, states = normalise(rng.normal(size=(3, 8))), normalise(rng.normal(size=(4, 8)))
     whole = maxsim(query, states)
     # Another tokenizer's spans (one row too few), and a sentence past the truncated end.
-    assert sentence_match(query, states, [(0, 1), (1, 2), (2, 3)], 0, 2) == whole
-    assert sentence_match(query, states, [(0, 1), (1, 2), (2, 3), (3, 4)], 10, 20) == whole
-    only_first = sentence_match(query, states, [(0, 1), (1, 2), (2, 3), (3, 4)], 0, 1)
+    three, four = (
+        token_middles([(0, 1), (1, 2), (2, 3)]),
+        token_middles([(0, 1), (1, 2), (2, 3), (3, 4)]),
+    )
+    assert sentence_match(query, states, three, 0, 2) == whole
+    assert sentence_match(query, states, four, 10, 20) == whole
+    only_first = sentence_match(query, states, four, 0, 1)
     assert only_first == pytest.approx(maxsim(query, states[:1]))

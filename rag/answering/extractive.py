@@ -32,7 +32,7 @@ from rag.answering.answerability import answerability_features, load_answerabili
 from rag.answering.question import QType, Question, asked_quantity
 from rag.answering.selector import CROSS_LANGUAGE_OFFSET, load_selector, views_of
 from rag.answering.sentence_features import feature_matrix
-from rag.answering.sentence_tokens import chunk_offset, sentence_match
+from rag.answering.sentence_tokens import chunk_offset, sentence_match, token_middles
 from rag.answering.spans import Span, candidate_spans, choose_span
 from rag.retrieval.hits import Hit
 
@@ -156,16 +156,17 @@ class ExtractiveAnswerer:
             or not self._token_spans
         ):
             return [0.0] * len(spans)
-        per_chunk: dict[str, tuple[TokenStates, list[tuple[int, int]], int]] = {}
+        per_chunk: dict[str, tuple[TokenStates, npt.NDArray[np.float64], int]] = {}
         out = []
         for hit, start, end in spans:
             chunk = hit.chunk
             if chunk.chunk_id not in per_chunk:
                 states = tokens.states(self._snapshot.row_of(chunk.chunk_id))
                 offsets = self._token_spans(passage_text(hit.document.title, chunk.text))
-                per_chunk[chunk.chunk_id] = states, offsets, chunk_offset(hit.document.title)
-            states, offsets, shift = per_chunk[chunk.chunk_id]
-            out.append(sentence_match(query_tokens, states, offsets, shift + start, shift + end))
+                shift = chunk_offset(hit.document.title)
+                per_chunk[chunk.chunk_id] = states, token_middles(offsets), shift
+            states, middles, shift = per_chunk[chunk.chunk_id]
+            out.append(sentence_match(query_tokens, states, middles, shift + start, shift + end))
         return out
 
     def answer(
