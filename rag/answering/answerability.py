@@ -3,8 +3,9 @@
 Why: refusing on the closest sentence's similarity alone keeps answering when the article that
 answers is missing but a neighbour on the same topic is close (an English question over
 Russian news is refused only two times in three then). Other signals tell those apart: whether
-the chosen sentence repeats the question's names and words, how sure the sentence selector is
-of it against the others, whether it holds the kind of fact asked for. The weights are trained
+the chosen sentence repeats the question's names and words (and how closely its tokens match
+the question's, across languages too), how sure the sentence selector is of it against the
+others, whether it holds the kind of fact asked for. The weights are trained
 on public QA by `bench/train_answerability.py` — a question over its corpus is answerable when
 the answer cites its gold paragraph, and not when that paragraph is removed — and stored in
 `data/answerability.json` beside this file, with the probability cut chosen there.
