@@ -52,11 +52,11 @@ class SentenceTransformerEmbedder:
         self._identity = EmbedderIdentity(model=model_name, backend=BACKEND, dim=int(dim))
         self._batch_size = batch_size
         self._query_prefix, self._passage_prefix = text_prefixes(model_name)
-        self._skip = 1 + len(
-            self._model.tokenizer(self._passage_prefix.strip(), add_special_tokens=False)[
-                "input_ids"
-            ]
-        )
+        # Leading tokens a text's states drop: <s> and its prefix's own tokens.
+        self._skip = {
+            p: 1 + len(self._model.tokenizer(p.strip(), add_special_tokens=False)["input_ids"])
+            for p in (self._query_prefix, self._passage_prefix)
+        }
         # A copy of the fast tokenizer that only `passage_token_spans` uses, set up once: the
         # model's own is reconfigured by every `encode` call, which a concurrent read would
         # trip over ("Already borrowed").
@@ -88,7 +88,7 @@ class SentenceTransformerEmbedder:
     def passage_token_spans(self, text: str) -> list[tuple[int, int]]:
         prefix = self._passage_prefix
         offsets = self._spans_tokenizer.encode(prefix + text).offsets
-        return stored_token_spans(offsets, prefix, self._skip)
+        return stored_token_spans(offsets, prefix, self._skip[prefix])
 
     def _encode_with_tokens(
         self, texts: Sequence[str], prefix: str
@@ -111,9 +111,7 @@ class SentenceTransformerEmbedder:
         first: Any = self._model[0]
         transformer: Any = getattr(first, "model", None) or first.auto_model
         layer = min(TOKEN_LAYER, int(transformer.config.num_hidden_layers))
-        skip = 1 + len(
-            self._model.tokenizer(prefix.strip(), add_special_tokens=False)["input_ids"]
-        )
+        skip = self._skip[prefix]
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         # `tokenize` was renamed `preprocess` in sentence-transformers 6 (the old name warns).
         preprocess = getattr(self._model, "preprocess", None) or self._model.tokenize
