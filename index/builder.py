@@ -32,7 +32,13 @@ from index.chunking import chunk_document, passage_text
 from index.dedup import story_groups
 from index.documents import Chunk, Document, SentenceSpan
 from index.embedder import Embedder, EmbedderIdentity, TokenEmbedder, Vectors
-from index.embedding_pass import ChunkCoder, code_tokens, embed_texts, reused_vectors
+from index.embedding_pass import (
+    ChunkCoder,
+    code_tokens,
+    embed_texts,
+    reused_vectors,
+    with_middles,
+)
 from index.errors import IndexMissingError, OutdatedIndexError
 from index.settings import IndexSettings
 from index.store import (
@@ -156,12 +162,13 @@ def _what_is_reusable(
 def _up_to_date_report(
     old: IndexSnapshot | None, plan: UpdatePlan, reuse: _Reuse, with_tokens: bool, started: float
 ) -> UpdateReport | None:
-    """The report of an update with nothing to write, or None when there is something."""
+    """The report of an update with nothing to write, or None when there is something (token
+    middles missing from an older generation are added without embedding anything)."""
     if (
         old is None
         or not reuse.chunking
         or not reuse.second
-        or (reuse.tokens is None and with_tokens)
+        or (with_tokens and (reuse.tokens is None or reuse.tokens.middles is None))
         or plan.added
         or plan.changed
         or plan.removed
@@ -272,6 +279,15 @@ def _embed_missing(
         vectors[to_embed] = embedded[: len(to_embed)]
         sentence_vectors[sentences_to_embed] = embedded[len(to_embed) :]
     tokens = code_tokens(coder, old_tokens, layout.chunk_rows) if with_tokens else None
+    if tokens is not None:
+        assert isinstance(embedder, TokenEmbedder)
+        tokens = with_middles(
+            tokens,
+            old_tokens,
+            layout.chunk_rows,
+            lambda i: passage_text(by_id[chunks[i].doc_id].title, chunks[i].text),
+            embedder.passage_token_spans,
+        )
     return _Embedded(vectors, sentence_vectors, tokens, len(to_embed), len(sentences_to_embed))
 
 

@@ -5,7 +5,9 @@ Split from index/builder.py, which decides what to embed; this module only embed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +23,7 @@ from index.tokens import (
     TokenCodec,
     TokenStates,
     pack,
+    stored_middles,
 )
 
 StatesSink = Callable[[list[int], list[TokenStates]], None]
@@ -130,9 +133,7 @@ def code_tokens(
 def _merged_codes(
     fresh: dict[int, Codes], old: ChunkTokens, chunk_rows: Sequence[int]
 ) -> tuple[Codes, npt.NDArray[np.int64]]:
-    """Fresh codes and reused ones in chunk order, each run of consecutive reused rows copied as
-    one slice: an update that keeps most of a large index copies a few blocks, not one small
-    array per chunk (0.9 s of a one-article ingest at 100k chunks before)."""
+    """Fresh codes and reused ones in chunk order."""
     rows = np.asarray(chunk_rows, dtype=np.int64)
     reused = rows >= 0
     old_lengths = np.diff(old.offsets)
@@ -143,6 +144,23 @@ def _merged_codes(
     offsets = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     codes = np.empty((int(offsets[-1]), SUBQUANTIZERS), dtype=np.uint8)
+    _copy_rows(codes, offsets, fresh, old.codes, old.offsets, rows)
+    return codes, offsets
+
+
+def _copy_rows(
+    out: npt.NDArray[Any],
+    offsets: npt.NDArray[np.int64],
+    fresh: Mapping[int, npt.NDArray[Any]],
+    old: npt.NDArray[Any] | None,
+    old_offsets: npt.NDArray[np.int64],
+    rows: npt.NDArray[np.int64],
+) -> None:
+    """Each chunk's per-token rows into `out`: from `fresh` where it has them, else from the
+    live generation's row `rows[i]`. Each run of consecutive reused rows is copied as one
+    slice: an update that keeps most of a large index copies a few blocks, not one small array
+    per chunk (0.9 s of a one-article ingest at 100k chunks before)."""
+    reused = (rows >= 0) & ~np.isin(np.arange(len(rows)), list(fresh))
     # a run continues where this row is reused and follows the previous reused row
     continues = np.zeros(len(rows), dtype=bool)
     continues[1:] = reused[1:] & reused[:-1] & (rows[1:] == rows[:-1] + 1)
@@ -150,8 +168,33 @@ def _merged_codes(
     ends = np.append(starts[1:], len(rows))
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         if reused[a]:
-            src = old.offsets[rows[a]]
-            codes[offsets[a] : offsets[b]] = old.codes[src : src + offsets[b] - offsets[a]]
+            assert old is not None
+            src = old_offsets[rows[a]]
+            out[offsets[a] : offsets[b]] = old[src : src + offsets[b] - offsets[a]]
         else:
-            codes[offsets[a] : offsets[b]] = fresh[a]
-    return codes, offsets
+            out[offsets[a] : offsets[b]] = fresh[a]
+
+
+def with_middles(
+    tokens: ChunkTokens,
+    old: ChunkTokens | None,
+    chunk_rows: Sequence[int],
+    passage: Callable[[int], str],
+    spans: Callable[[str], Sequence[tuple[int, int]]],
+) -> ChunkTokens:
+    """`tokens` with every chunk's token middles (index/tokens.py `stored_middles`): reused
+    from the live generation where it stored them, else from the tokenizer's spans of the
+    chunk's passage text (`passage(i)`), so the answer step never tokenises a chunk per
+    question. A live generation without them gets them all once, on its next update."""
+    rows = np.asarray(chunk_rows, dtype=np.int64)
+    known = old is not None and old.middles is not None
+    fresh = {
+        i: stored_middles(spans(passage(i)), int(tokens.offsets[i + 1] - tokens.offsets[i]))
+        for i in range(len(rows))
+        if rows[i] < 0 or not known
+    }
+    middles = np.empty(len(tokens.codes), dtype=np.int32)
+    old_values = old.middles if old is not None else None
+    old_offsets = old.offsets if old is not None else np.zeros(1, dtype=np.int64)
+    _copy_rows(middles, tokens.offsets, fresh, old_values, old_offsets, rows)
+    return replace(tokens, middles=middles)

@@ -18,6 +18,7 @@ first build's codebook serves later incremental updates (`bench/token_rerank.py 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -26,6 +27,7 @@ import numpy.typing as npt
 
 TokenStates = npt.NDArray[np.float32]  # (tokens, dim), L2-normalised rows
 Codes = npt.NDArray[np.uint8]  # (tokens, SUBQUANTIZERS)
+Middles = npt.NDArray[np.int32]  # (tokens,)
 
 # Hidden layer whose token states are kept (of e5-small's 12; 0 = the embedding layer). Layers
 # 9-11 were equally good and clearly better than 6-8 or the last one (the study above).
@@ -178,6 +180,19 @@ def _kmeans(points: npt.NDArray[np.float32], rng: np.random.Generator) -> npt.ND
     return centroids
 
 
+def stored_middles(spans: Sequence[tuple[int, int]], count: int) -> Middles:
+    """The middles to store for a chunk of `count` token states, from the tokenizer's
+    character spans of its passage text; all -1 when the two do not line up (the answer step
+    then matches the sentence on the whole chunk, as it would tokenising at question time).
+
+    Rounded down: for whole-number sentence bounds, `floor(m) < b` exactly when `m < b`, so
+    sentences get the same rows as from the exact middles.
+    """
+    if len(spans) != count:
+        return np.full(count, -1, dtype=np.int32)
+    return np.array([(s + e) // 2 for s, e in spans], dtype=np.int32).reshape(count)
+
+
 def pack(per_chunk: list[Codes]) -> tuple[Codes, npt.NDArray[np.int64]]:
     """One codes matrix for all chunks plus offsets: chunk i is `codes[off[i]:off[i + 1]]`."""
     offsets = np.zeros(len(per_chunk) + 1, dtype=np.int64)
@@ -199,6 +214,9 @@ class ChunkTokens:
     codes: Codes
     offsets: npt.NDArray[np.int64]  # (chunks + 1,), non-decreasing, from 0 to len(codes)
     layer: int
+    # Each token's middle character in its chunk's passage text, row for row with `codes`
+    # (None: an index written before they were stored; -1: not known for that chunk).
+    middles: Middles | None = None
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -208,6 +226,11 @@ class ChunkTokens:
 
     def states(self, row: int) -> TokenStates:
         return self.codec.decode(self.codes_of(row))
+
+    def middles_of(self, row: int) -> Middles | None:
+        if self.middles is None:
+            return None
+        return self.middles[int(self.offsets[row]) : int(self.offsets[row + 1])]
 
     def check(self, chunks: int, dim: int) -> str | None:
         """What is inconsistent about these arrays for `chunks` rows of `dim` (None: fine)."""
@@ -224,4 +247,7 @@ class ChunkTokens:
             return f"token offsets are {off.dtype} {off.shape}, expected {chunks + 1} entries"
         if chunks + 1 and (off[0] != 0 or off[-1] != len(self.codes) or (np.diff(off) < 0).any()):
             return "token offsets do not partition the codes"
+        mid = self.middles
+        if mid is not None and (mid.dtype != np.int32 or mid.shape != (len(self.codes),)):
+            return f"token middles are {mid.dtype} {mid.shape}, expected {len(self.codes)} int32"
         return None

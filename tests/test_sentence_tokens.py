@@ -13,6 +13,7 @@ from index.tokens import maxsim, normalise
 from index.torch_embedder import SentenceTransformerEmbedder
 from rag.answering.sentence_tokens import (
     chunk_offset,
+    known_middles,
     sentence_match,
     sentence_rows,
     token_middles,
@@ -89,3 +90,12 @@ def test_states_that_do_not_line_up_fall_back_to_the_whole_chunk() -> None:
     assert sentence_match(query, states, four, 10, 20) == whole
     only_first = sentence_match(query, states, four, 0, 1)
     assert only_first == pytest.approx(maxsim(query, states[:1]))
+
+
+def test_a_chunk_whose_middles_were_not_known_matches_on_the_whole_chunk() -> None:
+    rng = np.random.default_rng(3)
+    query, states = normalise(rng.normal(size=(3, 8))), normalise(rng.normal(size=(5, 8)))
+    unknown = known_middles(np.full(5, -1, dtype=np.int32))
+    assert sentence_match(query, states, unknown, 0, 4) == pytest.approx(maxsim(query, states))
+    known = known_middles(np.array([1, 4, 7, 10, 13], dtype=np.int32))
+    assert sentence_match(query, states, known, 0, 5) == pytest.approx(maxsim(query, states[:2]))

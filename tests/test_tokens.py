@@ -29,6 +29,7 @@ from index.store import (
     TOKEN_CODEBOOK_FILE,
     TOKEN_CODES_FILE,
     TOKEN_FILES,
+    TOKEN_MIDDLES_FILE,
     TOKEN_OFFSETS_FILE,
     IndexSnapshot,
     write_generation,
@@ -42,6 +43,7 @@ from index.tokens import (
     maxsim,
     normalise,
     pack,
+    stored_middles,
 )
 from index.torch_embedder import SentenceTransformerEmbedder
 from rag.answering.question import analyse
@@ -301,7 +303,8 @@ def small_tokens() -> tuple[ChunkTokens, list[TokenStates]]:
     per_chunk_states = [unit_rows(n, 40 + i) for i, n in enumerate(TOKENS_PER_CHUNK)]
     codec = TokenCodec.train(np.vstack(per_chunk_states))
     codes, offsets = pack([codec.encode(s) for s in per_chunk_states])
-    return ChunkTokens(codec, codes, offsets, TOKEN_LAYER), per_chunk_states
+    middles = np.arange(len(codes), dtype=np.int32)
+    return ChunkTokens(codec, codes, offsets, TOKEN_LAYER, middles), per_chunk_states
 
 
 def write_with_tokens(
@@ -345,6 +348,8 @@ def test_tokens_round_trip(tmp_path: Path) -> None:
     np.testing.assert_array_equal(loaded.codes, tokens.codes)
     np.testing.assert_array_equal(loaded.offsets, tokens.offsets)
     assert loaded.codec.codebook.tobytes() == tokens.codec.codebook.tobytes()
+    assert loaded.middles is not None and TOKEN_MIDDLES_FILE in manifest["files"]
+    np.testing.assert_array_equal(loaded.middles, tokens.middles)
     for row, n in enumerate(TOKENS_PER_CHUNK):
         assert len(loaded.codes_of(row)) == n
         if n:  # (see test_states_of_a_chunk_without_tokens)
@@ -360,6 +365,18 @@ def test_generation_without_tokens_has_none(tmp_path: Path) -> None:
     assert manifest["tokens"] is None and not set(TOKEN_FILES) & set(manifest["files"])
     assert not any((gen / name).exists() for name in TOKEN_FILES)
     assert IndexSnapshot.load(settings.index_dir).tokens is None
+
+
+def test_generation_written_before_middles_loads_without_them(tmp_path: Path) -> None:
+    """Token middles are optional: an index from before them loads, and the answer step
+    tokenises its chunks instead (rag/answering/extractive.py)."""
+    settings = settings_for(tmp_path)
+    gen = write_with_tokens(settings, replace(small_tokens()[0], middles=None))
+    manifest = json.loads((gen / "manifest.json").read_text())
+    assert TOKEN_MIDDLES_FILE not in manifest["files"]
+    assert not (gen / TOKEN_MIDDLES_FILE).exists()
+    loaded = IndexSnapshot.load(settings.index_dir, expected=IDENTITY).tokens
+    assert loaded is not None and loaded.middles is None and loaded.middles_of(0) is None
 
 
 def test_states_of_a_chunk_without_tokens() -> None:
@@ -475,6 +492,9 @@ def _codebook_halved_with_codes_rehashed(gen: Path) -> None:
         _save_rehashed(TOKEN_CODES_FILE, lambda codes: codes.astype(np.int16)),
         _save_rehashed(TOKEN_CODES_FILE, lambda codes: codes[:-1]),
         _save_rehashed(TOKEN_CODEBOOK_FILE, lambda cb: cb.astype(np.float64)),
+        _save_rehashed(TOKEN_MIDDLES_FILE, lambda mid: mid[:-1]),
+        _save_rehashed(TOKEN_MIDDLES_FILE, lambda mid: mid.astype(np.int64)),
+        _byte_flipped(TOKEN_MIDDLES_FILE, lambda n: n - 3),
         _save_rehashed(TOKEN_CODEBOOK_FILE, lambda cb: cb[:, :128]),
         _save_rehashed(TOKEN_CODEBOOK_FILE, lambda cb: np.repeat(cb, 2, axis=2)),
         _edit_manifest(_tokens_null),
@@ -561,6 +581,24 @@ def test_first_build_stores_tokens_of_every_chunk(built: IndexSettings, embedder
     _, fresh = embedder.embed_passages_with_tokens(texts)
     for row, states in enumerate(fresh):
         assert cosines(tokens.states(row), states).mean() >= 0.97, snap.chunks[row].chunk_id
+
+
+@pytest.mark.slow
+def test_each_token_s_place_in_its_chunk_is_stored(built: IndexSettings, embedder: Any) -> None:
+    """The middles the answer step cuts sentences by are the tokenizer's, chunk by chunk, and
+    they survive an update that reuses the chunks."""
+    report, _ = run(built, embedder, [*DOCS, URL_DOC], prune_prefix=PREFIX)
+    assert report.added == 1
+    snap = IndexSnapshot.load(built.index_dir)
+    tokens = snap.tokens
+    assert tokens is not None and tokens.middles is not None
+    for row, chunk in enumerate(snap.chunks):
+        spans = embedder.passage_token_spans(
+            passage_text(snap.document_of(chunk).title, chunk.text)
+        )
+        middles = tokens.middles_of(row)
+        assert middles is not None and (middles >= 0).all(), chunk.chunk_id
+        assert middles.tolist() == stored_middles(spans, len(spans)).tolist(), chunk.chunk_id
 
 
 @pytest.mark.slow
@@ -700,6 +738,28 @@ def test_tokens_of_another_layer_are_re_embedded_without_other_changes(
     assert report.chunks_embedded == n_chunks(built, *DOCS)
     snap = IndexSnapshot.load(built.index_dir)
     assert snap.tokens is not None and snap.tokens.layer == TOKEN_LAYER
+
+
+@pytest.mark.slow
+def test_index_without_middles_gets_them_without_embedding(
+    built: IndexSettings, embedder: Any
+) -> None:
+    """A generation written before token middles were stored: the next update (even with
+    nothing changed) adds them from the tokenizer and embeds nothing; the codes stay."""
+    gen = IndexSnapshot.load(built.index_dir).path
+    manifest = json.loads((gen / "manifest.json").read_text())
+    del manifest["files"][TOKEN_MIDDLES_FILE]
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    (gen / TOKEN_MIDDLES_FILE).unlink()
+    old = IndexSnapshot.load(built.index_dir)
+    assert old.tokens is not None and old.tokens.middles is None
+
+    report, encoded = run(built, embedder, DOCS, prune_prefix=PREFIX)
+    assert (report.chunks_embedded, report.sentences_embedded, encoded) == (0, 0, 0)
+    snap = IndexSnapshot.load(built.index_dir)
+    assert snap.path != old.path and snap.tokens is not None and snap.tokens.middles is not None
+    assert codes_by_chunk(snap) == codes_by_chunk(old)
+    assert (snap.tokens.middles >= 0).all()
 
 
 # --------------------------------------------------------------------------------------------

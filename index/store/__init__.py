@@ -7,7 +7,8 @@ Layout under `index_dir`::
     gen-<utc timestamp>-<hex>/   manifest.json, vectors.npy, sentence_vectors.npy, faiss.index,
                                  meta.sqlite, use_vectors.npy when a second embedder is set,
                                  token_codes.npy + token_offsets.npy + token_codebook.npy when
-                                 the embedder gives token states
+                                 the embedder gives token states (+ token_middles.npy, each
+                                 token's place in its chunk, from generations written since)
 
 `vectors.npy` holds one row per chunk (what FAISS searches); `sentence_vectors.npy` one row per
 sentence of every document (the `sentences` table gives its document and offsets), embedded
@@ -52,6 +53,7 @@ from index.store.layout import (
     TOKEN_CODEBOOK_FILE,
     TOKEN_CODES_FILE,
     TOKEN_FILES,
+    TOKEN_MIDDLES_FILE,
     TOKEN_OFFSETS_FILE,
     VECTORS_FILE,
     current_or_none,
@@ -92,6 +94,7 @@ __all__ = [
     "TOKEN_CODEBOOK_FILE",
     "TOKEN_CODES_FILE",
     "TOKEN_FILES",
+    "TOKEN_MIDDLES_FILE",
     "TOKEN_OFFSETS_FILE",
     "VECTORS_FILE",
     "FileDigest",

@@ -19,6 +19,7 @@ from index.store.layout import (
     SHINGLES_FILE,
     TOKEN_CODEBOOK_FILE,
     TOKEN_CODES_FILE,
+    TOKEN_MIDDLES_FILE,
     TOKEN_OFFSETS_FILE,
     corrupt,
 )
@@ -80,6 +81,8 @@ def write_tokens(gen_dir: Path, tokens: ChunkTokens) -> None:
     write_array(gen_dir / TOKEN_CODES_FILE, np.ascontiguousarray(tokens.codes))
     write_array(gen_dir / TOKEN_OFFSETS_FILE, np.ascontiguousarray(tokens.offsets))
     write_array(gen_dir / TOKEN_CODEBOOK_FILE, np.ascontiguousarray(tokens.codec.codebook))
+    if tokens.middles is not None:
+        write_array(gen_dir / TOKEN_MIDDLES_FILE, np.ascontiguousarray(tokens.middles))
 
 
 def write_shingles(gen_dir: Path, shingles: DocShingles) -> None:
@@ -120,6 +123,11 @@ def load_tokens(gen_dir: Path, manifest: Manifest) -> ChunkTokens:
         codes=_load_array(gen_dir, TOKEN_CODES_FILE, mmap=True),
         offsets=np.array(_load_array(gen_dir, TOKEN_OFFSETS_FILE, mmap=False)),
         layer=int(manifest.token_layer or 0),
+        middles=(
+            _load_array(gen_dir, TOKEN_MIDDLES_FILE, mmap=True)
+            if manifest.has_token_middles
+            else None
+        ),
     )
     problem = tokens.check(manifest.n_chunks, manifest.identity.dim)
     if problem is not None:

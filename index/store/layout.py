@@ -30,6 +30,8 @@ TOKEN_CODES_FILE = "token_codes.npy"
 TOKEN_OFFSETS_FILE = "token_offsets.npy"
 TOKEN_CODEBOOK_FILE = "token_codebook.npy"
 TOKEN_FILES = (TOKEN_CODES_FILE, TOKEN_OFFSETS_FILE, TOKEN_CODEBOOK_FILE)
+# Optional beside the token files: generations written before they were stored lack it.
+TOKEN_MIDDLES_FILE = "token_middles.npy"
 SHINGLES_FILE = "shingles.npy"
 SHINGLE_OFFSETS_FILE = "shingle_offsets.npy"
 SHINGLE_FILES = (SHINGLES_FILE, SHINGLE_OFFSETS_FILE)

@@ -28,6 +28,7 @@ from index.store.layout import (
     SECOND_VECTORS_FILE,
     SHINGLE_FILES,
     TOKEN_FILES,
+    TOKEN_MIDDLES_FILE,
     corrupt,
     read_current,
 )
@@ -110,13 +111,14 @@ class Manifest(_Strict):
         tokens = info.data.get("tokens")
         if second is None and SECOND_VECTORS_FILE in raw:
             raise ValueError(f"{SECOND_VECTORS_FILE} is listed without a second embedder")
-        if tokens is None and any(name in raw for name in TOKEN_FILES):
+        if tokens is None and any(name in raw for name in (*TOKEN_FILES, TOKEN_MIDDLES_FILE)):
             raise ValueError("token files are listed without a token layer")
         shingles = any(name in raw for name in SHINGLE_FILES)  # optional, both or neither
         expected = [
             *DATA_FILES,
             *([SECOND_VECTORS_FILE] if second is not None else []),
             *(TOKEN_FILES if tokens is not None else ()),
+            *([TOKEN_MIDDLES_FILE] if TOKEN_MIDDLES_FILE in raw else []),
             *(SHINGLE_FILES if shingles else ()),
         ]
         missing = [name for name in expected if name not in raw]
@@ -135,6 +137,10 @@ class Manifest(_Strict):
     @property
     def has_shingles(self) -> bool:
         return all(name in self.files for name in SHINGLE_FILES)
+
+    @property
+    def has_token_middles(self) -> bool:
+        return TOKEN_MIDDLES_FILE in self.files
 
     @property
     def token_layer(self) -> int | None:

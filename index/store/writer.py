@@ -45,6 +45,7 @@ from index.store.layout import (
     SHINGLE_FILES,
     SQLITE_FILE,
     TOKEN_FILES,
+    TOKEN_MIDDLES_FILE,
     VECTORS_FILE,
     current_or_none,
     new_generation_name,
@@ -114,6 +115,8 @@ def _write_files(
     if gen.tokens is not None:
         write_tokens(gen_dir, gen.tokens)
         files.extend(TOKEN_FILES)
+        if gen.tokens.middles is not None:
+            files.append(TOKEN_MIDDLES_FILE)
     if gen.shingles is not None:
         write_shingles(gen_dir, gen.shingles)
         files.extend(SHINGLE_FILES)

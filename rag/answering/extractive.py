@@ -32,7 +32,12 @@ from rag.answering.answerability import answerability_features, load_answerabili
 from rag.answering.question import QType, Question, asked_quantity
 from rag.answering.selector import CROSS_LANGUAGE_OFFSET, load_selector, views_of
 from rag.answering.sentence_features import feature_matrix
-from rag.answering.sentence_tokens import chunk_offset, sentence_match, token_middles
+from rag.answering.sentence_tokens import (
+    chunk_offset,
+    known_middles,
+    sentence_match,
+    token_middles,
+)
 from rag.answering.spans import Span, candidate_spans, choose_span
 from rag.retrieval.hits import Hit
 
@@ -161,10 +166,17 @@ class ExtractiveAnswerer:
         for hit, start, end in spans:
             chunk = hit.chunk
             if chunk.chunk_id not in per_chunk:
-                states = tokens.states(self._snapshot.row_of(chunk.chunk_id))
-                offsets = self._token_spans(passage_text(hit.document.title, chunk.text))
+                row = self._snapshot.row_of(chunk.chunk_id)
+                stored = tokens.middles_of(row)
+                middles = (
+                    known_middles(stored)
+                    if stored is not None
+                    else token_middles(
+                        self._token_spans(passage_text(hit.document.title, chunk.text))
+                    )
+                )
                 shift = chunk_offset(hit.document.title)
-                per_chunk[chunk.chunk_id] = states, token_middles(offsets), shift
+                per_chunk[chunk.chunk_id] = tokens.states(row), middles, shift
             states, middles, shift = per_chunk[chunk.chunk_id]
             out.append(sentence_match(query_tokens, states, middles, shift + start, shift + end))
         return out

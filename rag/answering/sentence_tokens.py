@@ -6,8 +6,10 @@ that states the asked fact from the lead on the same topic, least across languag
 chunk's layer-10 token states (index/tokens.py), which the retriever already re-ranks chunks
 with, align words across languages; cut to one sentence they say which sentence holds the
 question's words. The index stores states per chunk of `passage_text(title, chunk)`, so the
-tokenizer's character offsets of that text map each sentence to its rows. As selector features
-it lifted held-out XQuAD's right sentence by 0.2-0.9 points (`bench/train_reader.py`, README).
+tokenizer's character offsets of that text map each sentence to its rows; the index stores each
+token's middle character too (tokenising every read chunk per question cost ~0.3 ms a chunk).
+As selector features it lifted held-out XQuAD's right sentence by 0.2-0.9 points
+(`bench/train_reader.py`, README).
 Pure: the answerer passes states and token positions.
 """
 
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from index.tokens import TokenStates, maxsim
+from index.tokens import Middles, TokenStates, maxsim
 
 
 def chunk_offset(title: str) -> int:
@@ -30,6 +32,14 @@ def chunk_offset(title: str) -> int:
 def token_middles(spans: Sequence[tuple[int, int]]) -> npt.NDArray[np.float64]:
     """Each token's middle character, in order (the spans come in text order)."""
     return np.array([(s + e) / 2 for s, e in spans], dtype=np.float64)
+
+
+def known_middles(stored: Middles) -> npt.NDArray[np.float64]:
+    """The middles the index stored for a chunk (index/tokens.py `stored_middles`); none where
+    they were not known (-1), so its sentences match on the whole chunk."""
+    if len(stored) and stored[0] < 0:
+        return np.zeros(0, dtype=np.float64)
+    return stored.astype(np.float64)
 
 
 def sentence_rows(middles: npt.NDArray[np.float64], start: int, end: int) -> slice:
