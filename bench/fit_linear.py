@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -86,7 +87,15 @@ def committed_model(path: Path) -> LinearRanker:
     return load_ranker(path, trained_for)
 
 
-def scores_on(model: LinearRanker, matrix: Matrix, features: Sequence[str]) -> Matrix:
+class Scorer(Protocol):
+    """A linear model or boosted trees (rag/answering/trees.py): named columns in, scores out."""
+
+    features: tuple[str, ...]
+
+    def scores(self, rows: Matrix, /) -> Matrix: ...
+
+
+def scores_on(model: Scorer, matrix: Matrix, features: Sequence[str]) -> Matrix:
     """The model's scores of rows whose columns are `features` (a superset of the model's)."""
     return model.scores(matrix[:, [list(features).index(f) for f in model.features]])
 

@@ -1,14 +1,15 @@
-"""Whether the corpus answers a question: a logistic model over several signals, not one cut.
+"""Whether the corpus answers a question: boosted trees over several signals, not one cut.
 
 Why: refusing on the closest sentence's similarity alone keeps answering when the article that
 answers is missing but a neighbour on the same topic is close (an English question over
 Russian news is refused only two times in three then). Other signals tell those apart: whether
 the chosen sentence repeats the question's names and words (and how closely its tokens match
 the question's, across languages too), how sure the sentence selector is of it against the
-others, whether it holds the kind of fact asked for. The weights are trained
-on public QA by `bench/train_answerability.py` — a question over its corpus is answerable when
-the answer cites its gold paragraph, and not when that paragraph is removed — and stored in
-`data/answerability.json` beside this file, with the probability cut chosen there.
+others, whether it holds the kind of fact asked for. The trees (rag/answering/trees.py says why
+trees rather than one logistic) are trained on public QA by `bench/train_answerability.py` — a
+question over its corpus is answerable when the answer cites its gold paragraph, and not when
+that paragraph is removed — and stored in `data/answerability.json` beside this file, with the
+probability cut chosen there.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from rag.answering.ranker import LinearRanker, load_ranker
 from rag.answering.sentence_features import FEATURES as SENTENCE_FEATURES
+from rag.answering.trees import TreeEnsemble, load_trees
 
 ANSWERABILITY_PATH = Path(__file__).with_name("data") / "answerability.json"
 
@@ -86,11 +87,11 @@ def answerability_features(
     return np.array([row], dtype=np.float64)
 
 
-def load_answerability(path: Path = ANSWERABILITY_PATH) -> LinearRanker:
-    """The committed weights of `bench/train_answerability.py --write`."""
-    return load_ranker(path, ANSWERABILITY_FEATURES)
+def load_answerability(path: Path = ANSWERABILITY_PATH) -> TreeEnsemble:
+    """The committed trees of `bench/train_answerability.py --write`."""
+    return load_trees(path, ANSWERABILITY_FEATURES)
 
 
-def probability(model: LinearRanker, features: npt.NDArray[np.float64]) -> float:
+def probability(model: TreeEnsemble, features: npt.NDArray[np.float64]) -> float:
     """The model's probability that the corpus answers (a logistic over its score)."""
     return 1.0 / (1.0 + math.exp(-float(model.scores(features)[0])))

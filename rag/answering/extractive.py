@@ -264,7 +264,7 @@ class ExtractiveAnswerer:
         return Ranking(ranked, entities, features[order])
 
     def is_answerable(self, question: Question, ranking: Ranking) -> bool:
-        """Whether the corpus answers, at the cut chosen with the model's weights."""
+        """Whether the corpus answers, at the cut chosen when the model was trained."""
         return self.answerability(question, ranking) >= (load_answerability().threshold or 0.5)
 
     def answerability(self, question: Question, ranking: Ranking) -> float:
