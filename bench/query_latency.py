@@ -164,10 +164,13 @@ def real_vectors(texts: list[str], settings: IndexSettings) -> tuple[F32, ChunkT
 
 def tokens_for(chunks: list[Chunk], real: dict[str, int], tokens: ChunkTokens) -> ChunkTokens:
     """Every row gets the codes of its text's real chunk (others: of a real chunk in turn), so
-    the re-ranking reads as many tokens per chunk as it would in a real index."""
+    the re-ranking reads as many tokens per chunk as it would in a real index. Their places in
+    the text are stored as unknown (-1): an index without any would have every chunk tokenised
+    by its next update (index/embedding_pass.py `with_middles`), which a real index never is."""
     rows = [real.get(c.text, i % len(tokens)) for i, c in enumerate(chunks)]
     codes, offsets = pack([tokens.codes_of(r) for r in rows])
-    return ChunkTokens(tokens.codec, codes, offsets, TOKEN_LAYER)
+    middles = np.full(len(codes), -1, dtype=np.int32)
+    return ChunkTokens(tokens.codec, codes, offsets, TOKEN_LAYER, middles)
 
 
 def vectors_for(chunks: list[Chunk], real: dict[str, F32], seed: int = 7) -> F32:
