@@ -11,8 +11,9 @@ forms. A sentence is right when it lies in the gold document and holds a gold an
 
 The numbers printed first are the held-out ones; the training data's are labelled so. In the
 same run: the hand-set ranking the selector replaced (0.7 x sentence plus 0.3 x chunk
-similarity; the old rule also had type bonuses and margins, not reproduced) and the committed
-weights, so a retrain is compared with what ships.
+similarity; the old rule also had type bonuses and margins, not reproduced), the committed
+weights, so a retrain is compared with what ships, and a probe not yet shipped: pointwise
+boosted trees over the same features and each minus the best candidate's (`fit_trees`).
 
     NEWSBOT_EVAL_DIR=../shared/eval/converted .venv/bin/python bench/train_reader.py [--write]
         [--limit N]
@@ -55,6 +56,7 @@ from rag.answering.question import analyse  # noqa: E402
 from rag.answering.ranker import LinearRanker  # noqa: E402
 from rag.answering.selector import SELECTOR_PATH, views_of  # noqa: E402
 from rag.answering.sentence_features import FEATURES, feature_matrix  # noqa: E402
+from rag.answering.trees import TreeEnsemble  # noqa: E402
 from rag.retrieval.retriever import embed_question  # noqa: E402
 from rag.settings import RagSettings  # noqa: E402
 
@@ -143,11 +145,36 @@ class Scores:
     answerable: int
 
 
-def score(groups: Sequence[Group], selector: LinearRanker | None) -> Scores:
+def relative(features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """One question's candidates' features beside each minus the best candidate's value: what
+    a pointwise model needs to compare candidates (the logit learns only differences)."""
+    return np.hstack([features, features - features.max(axis=0, keepdims=True)])
+
+
+RELATIVE = (*FEATURES, *(f"{name}_vs_best" for name in FEATURES))
+
+
+def fit_trees(groups: Sequence[Group]) -> TreeEnsemble:
+    """Pointwise boosted trees (is this candidate right?) on the relative features, as the
+    answerability trees are set (rag/answering/trees.py), without monotone bounds: a probe of
+    whether trees choose better sentences than the logit, not yet what ships."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    x = np.vstack([relative(g.features) for g in groups])
+    y = np.concatenate([g.right for g in groups])
+    fitted = HistGradientBoostingClassifier(
+        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, random_state=0
+    ).fit(x, y)
+    return TreeEnsemble.from_sklearn(fitted, RELATIVE)
+
+
+def score(groups: Sequence[Group], selector: LinearRanker | TreeEnsemble | None) -> Scores:
     right = cited = 0
     for g in groups:
         if selector is None:
             i = g.baseline_choice
+        elif isinstance(selector, TreeEnsemble):
+            i = int(np.argmax(selector.scores(relative(g.features))))
         else:
             i = int(np.argmax(scores_on(selector, g.features, FEATURES)))
         right += bool(g.right[i])
@@ -164,16 +191,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_groups = [g for n, s, h in TRAIN for g in _groups(eval_dir, n, s, h, args.limit)]
     held = {f"{n} {s} (test half)": _groups(eval_dir, n, s, h, args.limit) for n, s, h in HELD_OUT}
     selector = fit([(g.features, g.right) for g in train_groups], FEATURES)
+    trees = fit_trees(train_groups)
     print(f"trained on {len(train_groups)} training questions in {time.perf_counter() - t0:.0f} s")
     committed = committed_model(SELECTOR_PATH)
     print(
-        "\n| set | n | right sentence: baseline | committed | learned "
-        "| gold cited: baseline | committed | learned |"
+        "\n| set | n | right sentence: baseline | committed | learned | trees (probe) "
+        "| gold cited: baseline | committed | learned | trees (probe) |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     rows = [*held.items(), ("training data (TyDi ru, en; XQuAD train half)", train_groups)]
     for name, groups in rows:
-        cells = [score(groups, s) for s in (None, committed, selector)]
+        cells = [score(groups, s) for s in (None, committed, selector, trees)]
         right = " | ".join(f"{c.sentence_right:.3f}" for c in cells)
         cited = " | ".join(f"{c.cited_gold:.3f}" for c in cells)
         print(f"| {name} | {len(groups)} | {right} | {cited} |")
