@@ -160,7 +160,8 @@ def _copy_rows(
     live generation's row `rows[i]`. Each run of consecutive reused rows is copied as one
     slice: an update that keeps most of a large index copies a few blocks, not one small array
     per chunk (0.9 s of a one-article ingest at 100k chunks before)."""
-    reused = (rows >= 0) & ~np.isin(np.arange(len(rows)), list(fresh))
+    reused = rows >= 0
+    reused[list(fresh)] = False
     # a run continues where this row is reused and follows the previous reused row
     continues = np.zeros(len(rows), dtype=bool)
     continues[1:] = reused[1:] & reused[:-1] & (rows[1:] == rows[:-1] + 1)

@@ -168,13 +168,11 @@ class ExtractiveAnswerer:
             if chunk.chunk_id not in per_chunk:
                 row = self._snapshot.row_of(chunk.chunk_id)
                 stored = tokens.middles_of(row)
-                middles = (
-                    known_middles(stored)
-                    if stored is not None
-                    else token_middles(
-                        self._token_spans(passage_text(hit.document.title, chunk.text))
-                    )
-                )
+                if stored is not None:
+                    middles = known_middles(stored)
+                else:  # an index written before it stored the token places
+                    title = hit.document.title
+                    middles = token_middles(self._token_spans(passage_text(title, chunk.text)))
                 shift = chunk_offset(hit.document.title)
                 per_chunk[chunk.chunk_id] = tokens.states(row), middles, shift
             states, middles, shift = per_chunk[chunk.chunk_id]

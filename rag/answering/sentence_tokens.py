@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from index.tokens import Middles, TokenStates, maxsim
+from index.tokens import Middles, TokenStates, maxsim, stored_middles
 
 
 def chunk_offset(title: str) -> int:
@@ -30,8 +30,9 @@ def chunk_offset(title: str) -> int:
 
 
 def token_middles(spans: Sequence[tuple[int, int]]) -> npt.NDArray[np.float64]:
-    """Each token's middle character, in order (the spans come in text order)."""
-    return np.array([(s + e) / 2 for s, e in spans], dtype=np.float64)
+    """Each token's middle character, in order (the spans come in text order), as the index
+    stores them: for an index written before it stored them."""
+    return known_middles(stored_middles(spans, len(spans)))
 
 
 def known_middles(stored: Middles) -> npt.NDArray[np.float64]:
